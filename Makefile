@@ -1,0 +1,34 @@
+# kensaku: the two commands of the README, and the checks CI runs.
+#
+# Offline builds: lindera's dictionaries come from ../shared/lindera-cache when
+# that folder exists (no internet needed). Elsewhere lindera downloads them
+# itself into cargo's target/ folder, inside the checkout.
+SHARED_LINDERA_CACHE := $(abspath ../shared/lindera-cache)
+ifneq ($(wildcard $(SHARED_LINDERA_CACHE)/6.2.0-fmt2),)
+export LINDERA_BUILD_DICTIONARY_CACHE_DIR := $(SHARED_LINDERA_CACHE)
+endif
+
+CARGO ?= cargo
+
+.PHONY: run test check lint bench release
+
+## Serve the bundled demo corpus (indexed on first start) at http://127.0.0.1:7700/
+run:
+	$(CARGO) run --locked -- serve
+
+## Run every test (unit, integration, corpus-wide when ../shared exists, browser).
+test:
+	$(CARGO) test --locked
+
+## Formatting and lints, as CI checks them.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+check: lint test
+
+bench:
+	$(CARGO) bench --locked
+
+release:
+	$(CARGO) build --locked --release

@@ -1,0 +1,273 @@
+//! Token filters shared by the analyzers.
+
+use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, is_nfkc_quick};
+
+/// Defines a filter that rewrites or drops tokens one at a time.
+///
+/// `$apply` is `fn(&mut String) -> bool`: it edits the token text in place and
+/// returns whether to keep the token.
+macro_rules! token_filter {
+    ($(#[$doc:meta])* $name:ident, $stream:ident, $wrapper:ident, $apply:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl TokenFilter for $name {
+            type Tokenizer<T: Tokenizer> = $wrapper<T>;
+            fn transform<T: Tokenizer>(self, inner: T) -> $wrapper<T> {
+                $wrapper { inner }
+            }
+        }
+
+        #[derive(Clone)]
+        pub struct $wrapper<T> {
+            inner: T,
+        }
+
+        impl<T: Tokenizer> Tokenizer for $wrapper<T> {
+            type TokenStream<'a> = $stream<T::TokenStream<'a>>;
+            fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+                $stream {
+                    tail: self.inner.token_stream(text),
+                }
+            }
+        }
+
+        pub struct $stream<T> {
+            tail: T,
+        }
+
+        impl<T: TokenStream> TokenStream for $stream<T> {
+            fn advance(&mut self) -> bool {
+                while self.tail.advance() {
+                    if $apply(&mut self.tail.token_mut().text) {
+                        return true;
+                    }
+                }
+                false
+            }
+            fn token(&self) -> &Token {
+                self.tail.token()
+            }
+            fn token_mut(&mut self) -> &mut Token {
+                self.tail.token_mut()
+            }
+        }
+    };
+}
+
+token_filter!(
+    /// Unicode compatibility normalization and case folding for every script:
+    /// NFKC (full-width ＡＢＣ１２３ → ABC123, half-width ｶﾀｶﾅ → カタカナ),
+    /// lower case, typographic apostrophes to `'`, Cyrillic ё → е, and the
+    /// katakana prolonged sound mark dropped from the end of long words
+    /// (サーバー → サーバ), so spelling variants meet.
+    Normalize,
+    NormalizeStream,
+    NormalizeTokenizer,
+    normalize
+);
+
+fn normalize(text: &mut String) -> bool {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        return !text.is_empty();
+    }
+    let already_nfkc = is_nfkc_quick(text.chars()) == IsNormalized::Yes;
+    if already_nfkc && !text.chars().any(needs_folding) {
+        // The common case for CJK words: no copy.
+        strip_katakana_prolonged_sound(text);
+        return !text.is_empty();
+    }
+    let mut out = String::with_capacity(text.len());
+    if already_nfkc {
+        fold_into(text.chars(), &mut out);
+    } else {
+        fold_into(text.nfkc(), &mut out);
+    }
+    strip_katakana_prolonged_sound(&mut out);
+    *text = out;
+    !text.is_empty()
+}
+
+fn needs_folding(c: char) -> bool {
+    c.is_uppercase() || matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}' | 'ё' | 'Ё')
+}
+
+fn fold_into(chars: impl Iterator<Item = char>, out: &mut String) {
+    for c in chars {
+        match c {
+            '\u{2019}' | '\u{2018}' | '\u{02BC}' => out.push('\''),
+            'ё' | 'Ё' => out.push('е'),
+            c if c.is_uppercase() => out.extend(c.to_lowercase()),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Katakana words of at least this many characters lose a final `ー`.
+const KATAKANA_STEM_MIN_CHARS: usize = 4;
+
+fn strip_katakana_prolonged_sound(text: &mut String) {
+    if !text.ends_with('ー') {
+        return;
+    }
+    let mut count = 0;
+    for c in text.chars() {
+        if !matches!(c, '\u{30A0}'..='\u{30FF}') {
+            return;
+        }
+        count += 1;
+    }
+    if count >= KATAKANA_STEM_MIN_CHARS {
+        text.truncate(text.len() - 'ー'.len_utf8());
+    }
+}
+
+token_filter!(
+    /// French elision: `l'espace` → `espace`, `qu'il` → `il`.
+    FrenchElision,
+    FrenchElisionStream,
+    FrenchElisionTokenizer,
+    remove_french_elision
+);
+
+fn remove_french_elision(text: &mut String) -> bool {
+    const ARTICLES: [&str; 13] = [
+        "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
+    ];
+    if let Some(apostrophe) = text.find('\'')
+        && ARTICLES.contains(&&text[..apostrophe])
+        && apostrophe + 1 < text.len()
+    {
+        text.drain(..=apostrophe);
+    }
+    !text.is_empty()
+}
+
+token_filter!(
+    /// English possessives: `customer's` → `customer`, `partners'` → `partners`.
+    EnglishPossessive,
+    EnglishPossessiveStream,
+    EnglishPossessiveTokenizer,
+    remove_english_possessive
+);
+
+fn remove_english_possessive(text: &mut String) -> bool {
+    if text.ends_with("'s") {
+        text.truncate(text.len() - 2);
+    } else if text.ends_with('\'') {
+        text.truncate(text.len() - 1);
+    }
+    !text.is_empty()
+}
+
+/// Snowball stemming that leaves identifiers alone: a word with digits
+/// (`21Vianet`, `3.6.3`, `o365`) is a name, not an inflected word.
+#[derive(Clone, Copy, Debug)]
+pub struct Stem(pub frostem::Algorithm);
+
+impl TokenFilter for Stem {
+    type Tokenizer<T: Tokenizer> = StemTokenizer<T>;
+    fn transform<T: Tokenizer>(self, inner: T) -> StemTokenizer<T> {
+        StemTokenizer {
+            algorithm: self.0,
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StemTokenizer<T> {
+    algorithm: frostem::Algorithm,
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for StemTokenizer<T> {
+    type TokenStream<'a> = StemStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemStream {
+            tail: self.inner.token_stream(text),
+            stemmer: frostem::Stemmer::new(self.algorithm),
+        }
+    }
+}
+
+pub struct StemStream<T> {
+    tail: T,
+    stemmer: frostem::Stemmer,
+}
+
+impl<T: TokenStream> TokenStream for StemStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if !token.text.bytes().any(|b| b.is_ascii_digit()) {
+            let stemmed = match self.stemmer.stem(&token.text) {
+                std::borrow::Cow::Borrowed(s) if s == token.text => None,
+                other => Some(other.into_owned()),
+            };
+            if let Some(stemmed) = stemmed {
+                token.text = stemmed;
+            }
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(f: fn(&mut String) -> bool, s: &str) -> Option<String> {
+        let mut s = s.to_string();
+        f(&mut s).then_some(s)
+    }
+
+    #[test]
+    fn normalizes_width_case_and_variants() {
+        assert_eq!(apply(normalize, "ＡＢＣ１２３").unwrap(), "abc123");
+        assert_eq!(apply(normalize, "ｻｰﾊﾞｰ").unwrap(), "サーバ");
+        assert_eq!(apply(normalize, "サーバー").unwrap(), "サーバ");
+        assert_eq!(apply(normalize, "サーバ").unwrap(), "サーバ");
+        assert_eq!(apply(normalize, "ユーザー").unwrap(), "ユーザ");
+        assert_eq!(apply(normalize, "キー").unwrap(), "キー");
+        assert_eq!(apply(normalize, "Счёт").unwrap(), "счет");
+        assert_eq!(apply(normalize, "L’Espace").unwrap(), "l'espace");
+        assert_eq!(apply(normalize, "Ärger").unwrap(), "ärger");
+        assert_eq!(apply(normalize, "CSP").unwrap(), "csp");
+    }
+
+    #[test]
+    fn removes_french_elision_only_before_a_word() {
+        assert_eq!(apply(remove_french_elision, "l'espace").unwrap(), "espace");
+        assert_eq!(apply(remove_french_elision, "qu'il").unwrap(), "il");
+        assert_eq!(
+            apply(remove_french_elision, "aujourd'hui").unwrap(),
+            "aujourd'hui"
+        );
+    }
+
+    #[test]
+    fn removes_english_possessives() {
+        assert_eq!(
+            apply(remove_english_possessive, "customer's").unwrap(),
+            "customer"
+        );
+        assert_eq!(
+            apply(remove_english_possessive, "partners'").unwrap(),
+            "partners"
+        );
+        assert_eq!(apply(remove_english_possessive, "can't").unwrap(), "can't");
+    }
+}

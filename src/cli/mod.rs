@@ -1,0 +1,253 @@
+//! The `kensaku` command line: argument parsing and dispatch to the library.
+
+mod render;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::analysis;
+use crate::article::UrlTemplate;
+use crate::eval;
+use crate::index::{self, BuildOptions, Corpus, IndexDir};
+use crate::locale::Locale;
+use crate::search::{Engine, Ranking, SearchRequest};
+
+/// kensaku (検索): multilingual full-text search for support documentation.
+#[derive(Debug, Parser)]
+#[command(name = "kensaku", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build or update the index from a corpus folder (default: the bundled demo corpus).
+    Index(IndexArgs),
+    /// Search the index from the terminal.
+    Search(SearchArgs),
+    /// Measure relevance on judged queries (MRR@10, Success@k, nDCG@10).
+    Eval(EvalArgs),
+    /// Show how a locale's analyzer splits text into tokens.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexDirArg {
+    /// Folder holding one index per locale.
+    #[arg(long, env = "KENSAKU_INDEX_DIR", default_value = "index")]
+    pub index_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub index_dir: IndexDirArg,
+    /// Corpus folder laid out `<locale>/<path>.md`; the bundled demo corpus if absent.
+    #[arg(long, env = "KENSAKU_CORPUS")]
+    pub corpus: Option<PathBuf>,
+    /// Article URL template with `{locale}` and `{path}`.
+    #[arg(long, env = "KENSAKU_BASE_URL", default_value = UrlTemplate::DEFAULT)]
+    pub base_url: String,
+    /// Rebuild every locale from scratch instead of updating changed articles.
+    #[arg(long)]
+    pub full: bool,
+    /// Print the build report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub index_dir: IndexDirArg,
+    /// Locale to search (e.g. ja-jp); detected from the query if absent.
+    #[arg(long)]
+    pub locale: Option<Locale>,
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Only articles with this ms.service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only articles with this ms.topic.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Print the response as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The query (several words are joined with spaces).
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub index_dir: IndexDirArg,
+    /// Judged queries, one JSON object per line (see eval/README.md of the shared data).
+    pub file: PathBuf,
+    /// Do not send the query's locale: measure language detection too.
+    #[arg(long)]
+    pub detect_locale: bool,
+    /// Print the full report (per query) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List the queries whose first relevant article is not ranked first.
+    #[arg(long)]
+    pub misses: bool,
+    /// Ranking weights to override, as JSON (e.g. '{"title": 4.0}'), for tuning.
+    #[arg(long)]
+    pub ranking: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Locale whose analyzer to use.
+    #[arg(long)]
+    pub locale: Locale,
+    /// The text to analyze.
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("KENSAKU_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Index(args) => index_command(args),
+        Command::Search(args) => search_command(args),
+        Command::Eval(args) => eval_command(args),
+        Command::Analyze(args) => analyze_command(args),
+    }
+}
+
+fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
+    let corpus = match &args.corpus {
+        Some(path) => {
+            anyhow::ensure!(
+                path.is_dir(),
+                "corpus folder {} does not exist",
+                path.display()
+            );
+            Corpus::Dir(path.clone())
+        }
+        None => Corpus::Demo,
+    };
+    let dir = IndexDir::new(&args.index_dir.index_dir);
+    let options = BuildOptions {
+        urls: UrlTemplate::new(args.base_url),
+        full: args.full,
+        progress: !args.json && std::io::stderr().is_terminal(),
+        ..Default::default()
+    };
+    let report = index::build(&corpus, &dir, &options).with_context(|| {
+        format!(
+            "indexing {} into {}",
+            corpus.describe(),
+            dir.root().display()
+        )
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render::build_report(&report, &corpus, &dir));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_engine(dir: &IndexDirArg) -> anyhow::Result<Engine> {
+    let engine = Engine::open(IndexDir::new(&dir.index_dir));
+    anyhow::ensure!(
+        !engine.snapshot().locales.is_empty(),
+        "no index in {}: run `kensaku index` first (add --corpus DIR for your own articles)",
+        dir.index_dir.display()
+    );
+    Ok(engine)
+}
+
+fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let engine = open_engine(&args.index_dir)?;
+    let request = SearchRequest {
+        q: args.query.join(" "),
+        locale: args.locale,
+        limit: args.limit,
+        offset: args.offset,
+        service: args.service,
+        topic: args.topic,
+    };
+    let response = engine.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", render::search_response(&response, color));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let mut engine = open_engine(&args.index_dir)?;
+    if let Some(json) = &args.ranking {
+        let ranking: Ranking = serde_json::from_str(json).context("--ranking is not a valid ranking")?;
+        engine = engine.with_ranking(ranking);
+    }
+    let judgments = eval::read_judgments(&args.file)?;
+    let report = eval::evaluate(
+        &engine,
+        &judgments,
+        eval::Options {
+            detect_locale: args.detect_locale,
+        },
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.table());
+        if args.misses {
+            print!("{}", render::misses(&report));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analyze_command(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let text = args.text.join(" ");
+    let mut analyzer = analysis::build(args.locale.language());
+    for token in analysis::analyze(&mut analyzer, &text) {
+        println!(
+            "{:>3}  {:<20} {:>4}..{:<4} {}",
+            token.position,
+            token.text,
+            token.offset_from,
+            token.offset_to,
+            &text[token.offset_from..token.offset_to]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,145 @@
+//! Terminal rendering of build reports, search results and eval misses.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::eval::Report;
+use crate::index::{BuildReport, Corpus, IndexDir};
+use crate::search::SearchResponse;
+
+pub fn build_report(report: &BuildReport, corpus: &Corpus, dir: &IndexDir) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "indexed {} of {} files from {} into {} in {:.2} s ({:.1} MB/s of markdown analyzed; {} unchanged)",
+        report.files - report.unchanged - report.skipped.len() as u64,
+        report.files,
+        corpus.describe(),
+        dir.root().display(),
+        report.elapsed.as_secs_f64(),
+        report.mb_per_second(),
+        report.unchanged,
+    );
+    let _ = writeln!(
+        out,
+        "{:<10} {:>9} {:>7} {:>8} {:>10}",
+        "locale", "documents", "added", "removed", "generation"
+    );
+    for (locale, l) in &report.locales {
+        let generation = l
+            .generation
+            .map_or("unchanged".to_string(), |g| g.to_string());
+        let _ = writeln!(
+            out,
+            "{:<10} {:>9} {:>7} {:>8} {:>10}",
+            locale, l.documents, l.added, l.removed, generation
+        );
+    }
+    if !report.skipped.is_empty() {
+        let _ = writeln!(out, "skipped {} file(s):", report.skipped.len());
+        for s in &report.skipped {
+            let _ = writeln!(out, "  {}: {}", s.path, s.reason);
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "{} warning(s):", report.warnings.len());
+        for w in &report.warnings {
+            let _ = writeln!(out, "  {}: {}", w.path, w.reason);
+        }
+    }
+    out
+}
+
+/// Results for a terminal: `color` adds ANSI styles, else plain text.
+pub fn search_response(response: &SearchResponse, color: bool) -> String {
+    let paint = |style: Style, text: &str| {
+        if color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    };
+    let title = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let mark = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+    let mut out = String::new();
+    let locale = response
+        .locale
+        .as_ref()
+        .map_or("-".to_string(), |l| l.to_string());
+    let detected = if response.detected_locale.is_some() {
+        " (detected)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            dim,
+            &format!(
+                "{} results in {}{} · {:.2} ms",
+                response.total, locale, detected, response.took_ms
+            )
+        )
+    );
+    for (i, hit) in response.hits.iter().enumerate() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{:>2}. {}", i + 1, paint(title, &hit.title));
+        let anchor = hit
+            .section
+            .as_ref()
+            .map_or(String::new(), |s| format!("#{s}"));
+        let _ = writeln!(
+            out,
+            "    {}",
+            paint(
+                dim,
+                &format!("{}/{}{} · {:.3}", hit.locale, hit.id, anchor, hit.score)
+            )
+        );
+        let mut snippet = String::new();
+        let mut rest = hit.snippet.as_str();
+        while let Some(start) = rest.find("<mark>") {
+            snippet.push_str(&unescape(&rest[..start]));
+            let after = &rest[start + 6..];
+            let end = after.find("</mark>").unwrap_or(after.len());
+            let marked = unescape(&after[..end]);
+            snippet.push_str(&if color {
+                paint(mark, &marked)
+            } else {
+                format!("[{marked}]")
+            });
+            rest = after.get(end + 7..).unwrap_or("");
+        }
+        snippet.push_str(&unescape(rest));
+        let _ = writeln!(out, "    {snippet}");
+    }
+    out
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub fn misses(report: &Report) -> String {
+    let mut out = String::new();
+    for q in report
+        .queries
+        .iter()
+        .filter(|q| q.first_relevant != Some(1))
+    {
+        let rank = q.first_relevant.map_or("-".to_string(), |r| r.to_string());
+        let _ = writeln!(out, "\n{} [{}] rank {}: {}", q.id, q.style, rank, q.query);
+        let _ = writeln!(out, "  relevant: {}", q.relevant.join(", "));
+        for (i, id) in q.returned.iter().take(3).enumerate() {
+            let _ = writeln!(out, "  {}. {}", i + 1, id);
+        }
+    }
+    out
+}

@@ -1,0 +1,265 @@
+//! Relevance evaluation: judged queries → MRR@10, Success@k, nDCG@10.
+//!
+//! Queries run through [`Engine::search`], the path the CLI and the HTTP API
+//! use, so the figures describe what users get.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::locale::Locale;
+use crate::search::{Engine, SearchRequest};
+
+/// Results are judged down to this rank.
+pub const DEPTH: usize = 10;
+
+/// One judged query, as in `eval/dev.jsonl`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Judgment {
+    pub id: String,
+    #[serde(default)]
+    pub qid: String,
+    pub locale: Locale,
+    pub query: String,
+    /// Relevant article ids (paths relative to the locale folder).
+    pub relevant: Vec<String>,
+    #[serde(default)]
+    pub style: String,
+}
+
+/// Reads judgments, one JSON object per line; blank lines are skipped.
+pub fn read_judgments(path: &Path) -> anyhow::Result<Vec<Judgment>> {
+    use anyhow::Context as _;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut judgments = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line =
+            line.with_context(|| format!("{}: cannot read line {}", path.display(), n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let judgment = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}: not a judgment", path.display(), n + 1))?;
+        judgments.push(judgment);
+    }
+    Ok(judgments)
+}
+
+/// Metrics of one query.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub id: String,
+    pub locale: Locale,
+    pub style: String,
+    pub query: String,
+    /// Rank (1-based) of the first relevant article in the top 10.
+    pub first_relevant: Option<usize>,
+    pub ndcg: f64,
+    /// The top 10 article ids returned.
+    pub returned: Vec<String>,
+    pub relevant: Vec<String>,
+    pub took_ms: f64,
+}
+
+impl QueryResult {
+    pub fn reciprocal_rank(&self) -> f64 {
+        self.first_relevant.map_or(0.0, |r| 1.0 / r as f64)
+    }
+}
+
+/// Averages over a set of queries.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub queries: usize,
+    pub mrr_at_10: f64,
+    pub success_at_1: f64,
+    pub success_at_3: f64,
+    pub success_at_10: f64,
+    pub ndcg_at_10: f64,
+}
+
+impl Summary {
+    fn of<'a>(results: impl IntoIterator<Item = &'a QueryResult>) -> Summary {
+        let mut s = Summary::default();
+        for r in results {
+            s.queries += 1;
+            s.mrr_at_10 += r.reciprocal_rank();
+            s.success_at_1 += f64::from(u8::from(r.first_relevant == Some(1)));
+            s.success_at_3 += f64::from(u8::from(r.first_relevant.is_some_and(|k| k <= 3)));
+            s.success_at_10 += f64::from(u8::from(r.first_relevant.is_some()));
+            s.ndcg_at_10 += r.ndcg;
+        }
+        if s.queries > 0 {
+            let n = s.queries as f64;
+            s.mrr_at_10 /= n;
+            s.success_at_1 /= n;
+            s.success_at_3 /= n;
+            s.success_at_10 /= n;
+            s.ndcg_at_10 /= n;
+        }
+        s
+    }
+}
+
+/// The evaluation of a whole query set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub overall: Summary,
+    pub by_locale: BTreeMap<String, Summary>,
+    pub by_style: BTreeMap<String, Summary>,
+    pub queries: Vec<QueryResult>,
+}
+
+/// How queries are sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Leave the locale out of the request, testing detection too.
+    pub detect_locale: bool,
+}
+
+/// Runs every judgment through the engine.
+pub fn evaluate(
+    engine: &Engine,
+    judgments: &[Judgment],
+    options: Options,
+) -> anyhow::Result<Report> {
+    let mut queries = Vec::with_capacity(judgments.len());
+    for j in judgments {
+        let mut request = SearchRequest::new(j.query.clone()).limit(DEPTH);
+        if !options.detect_locale {
+            request = request.locale(j.locale.clone());
+        }
+        let response = engine
+            .search(&request)
+            .map_err(|e| anyhow::anyhow!("query {}: {e}", j.id))?;
+        // Relevance is by article path; with detection, a hit in another
+        // locale counts only if it is the query's locale.
+        let returned: Vec<String> = response
+            .hits
+            .iter()
+            .filter(|h| h.locale == j.locale)
+            .map(|h| h.id.clone())
+            .collect();
+        queries.push(judge(j, returned, response.took_ms));
+    }
+    let overall = Summary::of(&queries);
+    let mut by_locale: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
+    let mut by_style: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
+    for q in &queries {
+        by_locale.entry(q.locale.to_string()).or_default().push(q);
+        by_style.entry(q.style.clone()).or_default().push(q);
+    }
+    Ok(Report {
+        overall,
+        by_locale: by_locale
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(v)))
+            .collect(),
+        by_style: by_style
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(v)))
+            .collect(),
+        queries,
+    })
+}
+
+/// Scores one ranked list against its judgment.
+pub fn judge(judgment: &Judgment, mut returned: Vec<String>, took_ms: f64) -> QueryResult {
+    // Each article counts once, at its best rank.
+    let mut seen = std::collections::HashSet::new();
+    returned.retain(|id| seen.insert(id.clone()));
+    returned.truncate(DEPTH);
+    let is_relevant = |id: &String| judgment.relevant.contains(id);
+    let first_relevant = returned.iter().position(is_relevant).map(|i| i + 1);
+    let dcg: f64 = returned
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| is_relevant(id))
+        .map(|(i, _)| 1.0 / (i as f64 + 2.0).log2())
+        .sum();
+    let ideal: f64 = (0..judgment.relevant.len().min(DEPTH))
+        .map(|i| 1.0 / (i as f64 + 2.0).log2())
+        .sum();
+    QueryResult {
+        id: judgment.id.clone(),
+        locale: judgment.locale.clone(),
+        style: judgment.style.clone(),
+        query: judgment.query.clone(),
+        first_relevant,
+        ndcg: if ideal > 0.0 { dcg / ideal } else { 0.0 },
+        returned,
+        relevant: judgment.relevant.clone(),
+        took_ms,
+    }
+}
+
+impl Report {
+    /// The report as a text table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "{:<12} {:>7} {:>8} {:>6} {:>6} {:>7} {:>8}\n",
+            "", "queries", "MRR@10", "S@1", "S@3", "S@10", "nDCG@10"
+        ));
+        let mut row = |name: &str, s: &Summary| {
+            out.push_str(&format!(
+                "{:<12} {:>7} {:>8.3} {:>6.3} {:>6.3} {:>7.3} {:>8.3}\n",
+                name,
+                s.queries,
+                s.mrr_at_10,
+                s.success_at_1,
+                s.success_at_3,
+                s.success_at_10,
+                s.ndcg_at_10
+            ));
+        };
+        for (locale, s) in &self.by_locale {
+            row(locale, s);
+        }
+        for (style, s) in &self.by_style {
+            row(style, s);
+        }
+        row("overall", &self.overall);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judgment(relevant: &[&str]) -> Judgment {
+        Judgment {
+            id: "q".into(),
+            qid: "q".into(),
+            locale: Locale::parse("en-us").unwrap(),
+            query: "x".into(),
+            relevant: relevant.iter().map(|s| s.to_string()).collect(),
+            style: "keywords".into(),
+        }
+    }
+
+    #[test]
+    fn metrics_of_one_ranking() {
+        let j = judgment(&["a", "b"]);
+        let r = judge(
+            &j,
+            vec!["x".into(), "a".into(), "x".into(), "b".into()],
+            0.0,
+        );
+        assert_eq!(r.first_relevant, Some(2));
+        assert_eq!(r.returned, vec!["x", "a", "b"], "duplicates collapse");
+        assert!((r.reciprocal_rank() - 0.5).abs() < 1e-9);
+        let ideal = 1.0 + 1.0 / 3f64.log2();
+        let dcg = 1.0 / 3f64.log2() + 1.0 / 4f64.log2();
+        assert!((r.ndcg - dcg / ideal).abs() < 1e-9);
+        let miss = judge(&j, vec!["x".into()], 0.0);
+        assert_eq!(miss.reciprocal_rank(), 0.0);
+        let s = Summary::of([&r, &miss]);
+        assert!((s.mrr_at_10 - 0.25).abs() < 1e-9);
+        assert_eq!(s.success_at_10, 0.5);
+    }
+}

@@ -1,0 +1,506 @@
+//! Building locale indexes from a corpus: parallel, incremental, atomic.
+//!
+//! One pass over the corpus, all cores busy: each file is read and hashed;
+//! an unchanged file (same content hash as in the served generation) costs
+//! nothing more; a new or changed one is parsed, analyzed once, and handed to
+//! its locale's `IndexWriter`, which indexes on its own thread. A locale with
+//! any change gets a new generation that starts as a link-copy of the served
+//! one; it is published only after its commit is durable.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::schema::Term;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use crate::analysis;
+use crate::article::{self, ArticleError, DEFAULT_MAX_ARTICLE_BYTES, Source, UrlTemplate};
+use crate::locale::{Language, Locale};
+
+use super::corpus::{Corpus, Entry, Skipped};
+use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
+use super::schema::{self, Fields, Provenance};
+use super::{IndexError, open_generation};
+
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub urls: UrlTemplate,
+    /// Ignore the served generations and rebuild every locale from scratch.
+    pub full: bool,
+    pub max_article_bytes: u64,
+    /// Memory budget of each locale's index writer.
+    pub writer_heap_bytes: usize,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            urls: UrlTemplate::default(),
+            full: false,
+            max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES,
+            writer_heap_bytes: 64 * 1024 * 1024,
+            progress: false,
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildReport {
+    pub locales: BTreeMap<Locale, LocaleReport>,
+    pub files: u64,
+    pub unchanged: u64,
+    pub skipped: Vec<Skipped>,
+    /// Articles indexed with a remark (e.g. locale disagreement).
+    pub warnings: Vec<Skipped>,
+    /// Bytes of markdown parsed and analyzed.
+    pub bytes_analyzed: u64,
+    #[serde(serialize_with = "as_secs")]
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LocaleReport {
+    /// Documents in the locale's index after the build.
+    pub documents: u64,
+    pub added: u64,
+    pub removed: u64,
+    /// Generation published by this build; `None` if the locale was unchanged.
+    pub generation: Option<u64>,
+}
+
+fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+impl BuildReport {
+    pub fn documents(&self) -> u64 {
+        self.locales.values().map(|l| l.documents).sum()
+    }
+
+    pub fn mb_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        self.bytes_analyzed as f64 / 1e6 / secs
+    }
+}
+
+/// The served state of one locale, as far as the build needs it.
+struct Served {
+    generation: Generation,
+    /// Whether the new generation can start from this one.
+    compatible: bool,
+}
+
+/// Where a source file's document lives now.
+#[derive(Clone)]
+struct Existing {
+    locale: Locale,
+    hash: String,
+}
+
+/// A locale whose index this build changes.
+struct LocaleWriter {
+    generation: Generation,
+    index: Index,
+    writer: IndexWriter,
+    fields: Fields,
+    added: AtomicU64,
+    removed: AtomicU64,
+}
+
+/// Builds or updates the indexes of every locale found in `corpus`.
+pub fn build(
+    corpus: &Corpus,
+    dir: &IndexDir,
+    options: &BuildOptions,
+) -> Result<BuildReport, IndexError> {
+    let started = Instant::now();
+    let _lock = dir.lock().map_err(|e| IndexError::io(dir.root(), e))?;
+
+    let mut served: HashMap<Locale, Served> = HashMap::new();
+    let mut existing: HashMap<String, Existing> = HashMap::new();
+    for locale in dir.locales().map_err(|e| IndexError::io(dir.root(), e))? {
+        let Some(generation) = dir
+            .current(&locale)
+            .map_err(|e| IndexError::io(dir.root(), e))?
+        else {
+            continue;
+        };
+        let compatible = !options.full
+            && layout::read_manifest(&generation.path)
+                .map(|m| m.is_compatible(locale.language()))
+                .unwrap_or(false);
+        if compatible {
+            let (index, _, _) = open_generation(&generation)?;
+            for (source, hash) in read_provenance(&index)? {
+                existing.insert(
+                    source,
+                    Existing {
+                        locale: locale.clone(),
+                        hash,
+                    },
+                );
+            }
+        }
+        served.insert(
+            locale,
+            Served {
+                generation,
+                compatible,
+            },
+        );
+    }
+
+    let (entries, mut skipped) = corpus.entries();
+    let salt = hash_salt(options);
+    let writers: Mutex<BTreeMap<Locale, std::sync::Arc<LocaleWriter>>> =
+        Mutex::new(BTreeMap::new());
+    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
+    let bytes_analyzed = AtomicU64::new(0);
+    let progress = progress_bar(options.progress, entries.len() as u64);
+
+    let writer_for = |locale: &Locale| -> Result<std::sync::Arc<LocaleWriter>, IndexError> {
+        let mut writers = writers.lock().expect("writer map poisoned");
+        if let Some(w) = writers.get(locale) {
+            return Ok(w.clone());
+        }
+        let w = std::sync::Arc::new(open_writer(dir, locale, served.get(locale), options)?);
+        writers.insert(locale.clone(), w.clone());
+        Ok(w)
+    };
+
+    entries.par_iter().for_each_init(
+        HashMap::<Language, TextAnalyzer>::new,
+        |analyzers, entry| {
+            let outcome = process(
+                entry,
+                &salt,
+                &existing,
+                options,
+                analyzers,
+                &writer_for,
+                &bytes_analyzed,
+            );
+            outcomes.lock().expect("outcomes poisoned").push(outcome);
+            progress.inc(1);
+        },
+    );
+    progress.finish_and_clear();
+
+    let mut report = BuildReport {
+        files: entries.len() as u64,
+        ..Default::default()
+    };
+    for outcome in outcomes.into_inner().expect("outcomes poisoned") {
+        match outcome {
+            Outcome::Unchanged => report.unchanged += 1,
+            Outcome::Indexed { source, warnings } => {
+                for reason in warnings {
+                    report.warnings.push(Skipped {
+                        path: source.clone(),
+                        reason,
+                    });
+                }
+            }
+            // A file that fails to parse keeps its previously indexed version:
+            // a broken edit must not make an article disappear from search.
+            Outcome::Skipped(skip) => skipped.push(skip),
+            Outcome::Failed(error) => return Err(error),
+        }
+    }
+
+    // Files gone from the corpus: remove their documents.
+    let present: HashSet<&str> = entries.iter().map(|e| e.source.as_str()).collect();
+    for (source, old) in &existing {
+        if !present.contains(source.as_str()) {
+            let writer = writer_for(&old.locale)?;
+            writer
+                .writer
+                .delete_term(Term::from_field_text(writer.fields.source, source));
+            writer.removed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    let writers = writers.into_inner().expect("writer map poisoned");
+    for (locale, writer) in writers {
+        let writer = std::sync::Arc::into_inner(writer).expect("no other writer handle is alive");
+        let documents = commit(writer.writer, &writer.index, &writer.generation)?;
+        dir.publish(&writer.generation)
+            .map_err(|e| IndexError::io(&writer.generation.path, e))?;
+        dir.collect_garbage(&locale)
+            .map_err(|e| IndexError::io(dir.root(), e))?;
+        report.locales.insert(
+            locale,
+            LocaleReport {
+                documents,
+                added: writer.added.into_inner(),
+                removed: writer.removed.into_inner(),
+                generation: Some(writer.generation.number),
+            },
+        );
+    }
+    for (locale, served) in served {
+        if let std::collections::btree_map::Entry::Vacant(slot) = report.locales.entry(locale) {
+            let documents = layout::read_manifest(&served.generation.path)
+                .map(|m| m.documents)
+                .unwrap_or(0);
+            slot.insert(LocaleReport {
+                documents,
+                ..Default::default()
+            });
+        }
+    }
+
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    report.skipped = skipped;
+    report.bytes_analyzed = bytes_analyzed.into_inner();
+    report.elapsed = started.elapsed();
+    if report.documents() == 0 {
+        return Err(IndexError::NothingIndexed {
+            corpus: corpus.describe(),
+            files: report.files,
+            skipped: report.skipped.len() as u64,
+        });
+    }
+    Ok(report)
+}
+
+enum Outcome {
+    Unchanged,
+    Indexed {
+        source: String,
+        warnings: Vec<String>,
+    },
+    Skipped(Skipped),
+    Failed(IndexError),
+}
+
+fn process(
+    entry: &Entry,
+    salt: &[u8],
+    existing: &HashMap<String, Existing>,
+    options: &BuildOptions,
+    analyzers: &mut HashMap<Language, TextAnalyzer>,
+    writer_for: &(dyn Fn(&Locale) -> Result<std::sync::Arc<LocaleWriter>, IndexError> + Sync),
+    bytes_analyzed: &AtomicU64,
+) -> Outcome {
+    let skip = |reason: String| {
+        Outcome::Skipped(Skipped {
+            path: entry.source.clone(),
+            reason,
+        })
+    };
+    match entry.len() {
+        Ok(len) if len > options.max_article_bytes => {
+            return skip(
+                ArticleError::TooLarge {
+                    size: len,
+                    limit: options.max_article_bytes,
+                }
+                .to_string(),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return skip(format!("cannot read: {e}")),
+    }
+    let bytes = match entry.read() {
+        Ok(bytes) => bytes,
+        Err(e) => return skip(format!("cannot read: {e}")),
+    };
+    let hash = content_hash(salt, &bytes);
+    let old = existing.get(&entry.source);
+    if old.is_some_and(|old| old.hash == hash) {
+        return Outcome::Unchanged;
+    }
+    let parsed = match article::parse(
+        &Source {
+            id: &entry.id,
+            folder_locale: entry.folder_locale.as_ref(),
+            bytes: &bytes,
+        },
+        &options.urls,
+    ) {
+        Ok(parsed) => parsed,
+        Err(e) => return skip(e.to_string()),
+    };
+    let locale = parsed.article.locale.clone();
+    let writer = match writer_for(&locale) {
+        Ok(w) => w,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let analyzer = analyzers
+        .entry(locale.language())
+        .or_insert_with(|| analysis::build(locale.language()));
+    let provenance = Provenance {
+        source: entry.source.clone(),
+        hash,
+    };
+    let doc: TantivyDocument =
+        schema::to_document(&parsed.article, &provenance, &writer.fields, analyzer);
+    bytes_analyzed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+
+    // The old document goes first: a delete only affects documents added before it.
+    if let Some(old) = old {
+        let old_writer = if old.locale == locale {
+            writer.clone()
+        } else {
+            match writer_for(&old.locale) {
+                Ok(w) => w,
+                Err(e) => return Outcome::Failed(e),
+            }
+        };
+        old_writer.writer.delete_term(Term::from_field_text(
+            old_writer.fields.source,
+            &entry.source,
+        ));
+        old_writer.removed.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Err(e) = writer.writer.add_document(doc) {
+        return Outcome::Failed(IndexError::Tantivy(e));
+    }
+    writer.added.fetch_add(1, Ordering::Relaxed);
+    Outcome::Indexed {
+        source: entry.source.clone(),
+        warnings: parsed.warnings,
+    }
+}
+
+/// Opens a writer on a new generation of `locale`, starting from the served
+/// generation when it is compatible.
+fn open_writer(
+    dir: &IndexDir,
+    locale: &Locale,
+    served: Option<&Served>,
+    options: &BuildOptions,
+) -> Result<LocaleWriter, IndexError> {
+    let generation = dir
+        .new_generation(locale)
+        .map_err(|e| IndexError::io(dir.root(), e))?;
+    let language = locale.language();
+    let index = match served.filter(|s| s.compatible) {
+        Some(served) => {
+            layout::clone_generation(&served.generation.path, &generation.path)
+                .map_err(|e| IndexError::io(&generation.path, e))?;
+            let index = Index::open_in_dir(&generation.path)?;
+            analysis::register(index.tokenizers(), [language]);
+            index
+        }
+        None => {
+            let (schema, _) = schema::build_schema(language);
+            let index = Index::builder()
+                .schema(schema)
+                .create_in_dir(&generation.path)?;
+            analysis::register(index.tokenizers(), [language]);
+            index
+        }
+    };
+    let fields = Fields::from_schema(&index.schema())?;
+    let writer = index.writer_with_num_threads(1, options.writer_heap_bytes.max(15_000_000))?;
+    Ok(LocaleWriter {
+        generation,
+        index,
+        writer,
+        fields,
+        added: AtomicU64::new(0),
+        removed: AtomicU64::new(0),
+    })
+}
+
+/// Commits, merges what the merge policy asks for, and writes the manifest.
+/// Returns the number of live documents.
+fn commit(
+    mut writer: IndexWriter,
+    index: &Index,
+    generation: &Generation,
+) -> Result<u64, IndexError> {
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let reader = index.reader()?;
+    let documents = reader.searcher().num_docs();
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        analysis_version: analysis::ANALYSIS_VERSION,
+        locale: generation.locale.clone(),
+        language: generation.locale.language(),
+        documents,
+        built_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    layout::write_manifest(&generation.path, &manifest)
+        .map_err(|e| IndexError::io(&generation.path, e))?;
+    Ok(documents)
+}
+
+/// Reads (source, hash) of every live document from the fast fields.
+fn read_provenance(index: &Index) -> Result<Vec<(String, String)>, IndexError> {
+    let searcher = index.reader()?.searcher();
+    let mut out = Vec::with_capacity(searcher.num_docs() as usize);
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let (Some(sources), Some(hashes)) = (fast.str("source")?, fast.str("hash")?) else {
+            continue;
+        };
+        let mut source = String::new();
+        let mut hash = String::new();
+        for doc in segment.doc_ids_alive() {
+            let (Some(s), Some(h)) = (sources.term_ords(doc).next(), hashes.term_ords(doc).next())
+            else {
+                continue;
+            };
+            sources
+                .ord_to_str(s, &mut source)
+                .map_err(tantivy::TantivyError::from)?;
+            hashes
+                .ord_to_str(h, &mut hash)
+                .map_err(tantivy::TantivyError::from)?;
+            out.push((source.clone(), hash.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// What besides the bytes decides a document's content: the analyzers, the
+/// layout and the URL template.
+fn hash_salt(options: &BuildOptions) -> Vec<u8> {
+    format!(
+        "kensaku/{FORMAT_VERSION}/{}/{}\n",
+        analysis::ANALYSIS_VERSION,
+        serde_json::to_string(&options.urls).unwrap_or_default()
+    )
+    .into_bytes()
+}
+
+fn content_hash(salt: &[u8], bytes: &[u8]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(salt);
+    hasher.update(bytes);
+    let hash = hasher.finalize();
+    hash.to_hex()[..32].to_string()
+}
+
+fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} indexing [{bar:40}] {pos}/{len} files, {per_sec}, eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}

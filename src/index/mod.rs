@@ -1,0 +1,72 @@
+//! Indexing: articles → one tantivy index per locale, on disk.
+//!
+//! - [`corpus`]: where article files come from (a folder, or the bundled demo).
+//! - [`schema`]: the fields of a locale index and article → document.
+//! - [`stored`]: compact encodings of term vectors and section tables.
+//! - [`layout`]: generations on disk and the atomic switch between them.
+//! - [`builder`]: the parallel, incremental build.
+
+pub mod builder;
+pub mod corpus;
+pub mod layout;
+pub mod schema;
+pub mod stored;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::Index;
+
+use crate::analysis;
+use layout::{Generation, Manifest};
+use schema::Fields;
+
+pub use builder::{BuildOptions, BuildReport, build};
+pub use corpus::{Corpus, Skipped};
+pub use layout::IndexDir;
+
+/// Errors of building or opening an index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(
+        "nothing could be indexed from {corpus}: {files} article files found, {skipped} skipped"
+    )]
+    NothingIndexed {
+        corpus: String,
+        files: u64,
+        skipped: u64,
+    },
+    #[error("{path}: index built by an incompatible kensaku version (run `kensaku index --full`)")]
+    Incompatible { path: PathBuf },
+}
+
+impl IndexError {
+    pub fn io(path: &Path, source: std::io::Error) -> IndexError {
+        IndexError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Opens a published generation for reading, with its analyzers registered.
+pub fn open_generation(generation: &Generation) -> Result<(Index, Fields, Manifest), IndexError> {
+    let manifest =
+        layout::read_manifest(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
+    if !manifest.is_compatible(generation.locale.language()) {
+        return Err(IndexError::Incompatible {
+            path: generation.path.clone(),
+        });
+    }
+    let index = Index::open_in_dir(&generation.path)?;
+    analysis::register(index.tokenizers(), [manifest.language]);
+    let fields = Fields::from_schema(&index.schema())?;
+    Ok((index, fields, manifest))
+}

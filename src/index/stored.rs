@@ -1,0 +1,237 @@
+//! Compact binary encodings of what an article stores beside its text.
+//!
+//! - [`TermVector`]: for each body token, a hash of its analyzed text and its
+//!   byte range in the stored body. Snippets find the query's terms in a
+//!   document by scanning this, without analyzing the body again.
+//! - [`SectionTable`]: each section's anchor, heading, level and byte range in
+//!   the stored body.
+//!
+//! Both use LEB128 varints; decoding never panics on bad input (it stops).
+
+use serde::Serialize;
+
+/// Hash of an analyzed term, as stored in term vectors.
+///
+/// FNV-1a folded to 32 bits: stable across builds and platforms (the index
+/// outlives the binary), and cheap. A collision can only add a stray
+/// highlight, never change ranking.
+pub fn term_hash(term: &str) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in term.as_bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash ^ (hash >> 32)) as u32
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn get_str<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
+    let len = usize::try_from(get_varint(bytes, at)?).ok()?;
+    let end = at.checked_add(len)?;
+    let s = std::str::from_utf8(bytes.get(*at..end)?).ok()?;
+    *at = end;
+    Some(s)
+}
+
+/// One occurrence of a term in the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermOccurrence {
+    pub hash: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Encoder/decoder of a document's term vector.
+///
+/// Layout: per token in order of start offset, `varint(start - previous
+/// start)`, `varint(len)`, `u32 hash (LE)`.
+pub struct TermVector;
+
+impl TermVector {
+    /// Encodes tokens given in any order (alternatives of a word may start
+    /// before the word's last part).
+    pub fn encode<'a>(tokens: impl IntoIterator<Item = (&'a str, usize, usize)>) -> Vec<u8> {
+        let mut tokens: Vec<_> = tokens.into_iter().collect();
+        tokens.sort_by_key(|&(_, start, end)| (start, end));
+        let mut out = Vec::with_capacity(tokens.len() * 6);
+        let mut previous = 0usize;
+        for (text, start, end) in tokens {
+            let delta = start.saturating_sub(previous);
+            previous = start;
+            put_varint(&mut out, delta as u64);
+            put_varint(&mut out, end.saturating_sub(start) as u64);
+            out.extend_from_slice(&term_hash(text).to_le_bytes());
+        }
+        out
+    }
+
+    /// Decodes lazily; stops at the first malformed entry.
+    pub fn decode(bytes: &[u8]) -> impl Iterator<Item = TermOccurrence> + '_ {
+        let mut at = 0;
+        let mut previous: u64 = 0;
+        std::iter::from_fn(move || {
+            let delta = get_varint(bytes, &mut at)?;
+            let len = get_varint(bytes, &mut at)?;
+            let hash = bytes.get(at..at + 4)?;
+            at += 4;
+            let start = previous.checked_add(delta)?;
+            previous = start;
+            Some(TermOccurrence {
+                hash: u32::from_le_bytes(hash.try_into().ok()?),
+                start: u32::try_from(start).ok()?,
+                end: u32::try_from(start.checked_add(len)?).ok()?,
+            })
+        })
+    }
+}
+
+/// A section as stored: where its text lies in the stored body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredSection {
+    pub anchor: String,
+    pub heading: String,
+    pub level: u8,
+    /// Byte range of the section's text in the stored body.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Encoder/decoder of a document's section table.
+pub struct SectionTable;
+
+impl SectionTable {
+    pub fn encode(sections: &[StoredSection]) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_varint(&mut out, sections.len() as u64);
+        for s in sections {
+            put_str(&mut out, &s.anchor);
+            put_str(&mut out, &s.heading);
+            out.push(s.level);
+            put_varint(&mut out, u64::from(s.start));
+            put_varint(&mut out, u64::from(s.end));
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Vec<StoredSection> {
+        let mut at = 0;
+        let Some(count) = get_varint(bytes, &mut at) else {
+            return Vec::new();
+        };
+        let mut sections = Vec::with_capacity((count as usize).min(1024));
+        for _ in 0..count {
+            let Some(section) = (|| {
+                let anchor = get_str(bytes, &mut at)?.to_string();
+                let heading = get_str(bytes, &mut at)?.to_string();
+                let level = *bytes.get(at)?;
+                at += 1;
+                let start = u32::try_from(get_varint(bytes, &mut at)?).ok()?;
+                let end = u32::try_from(get_varint(bytes, &mut at)?).ok()?;
+                Some(StoredSection {
+                    anchor,
+                    heading,
+                    level,
+                    start,
+                    end,
+                })
+            })() else {
+                break;
+            };
+            sections.push(section);
+        }
+        sections
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn term_vector_round_trips() {
+        let tokens = [
+            ("請求", 0, 6),
+            ("書", 6, 9),
+            ("csp", 10, 13),
+            ("x", 70_000, 70_001),
+        ];
+        let bytes = TermVector::encode(tokens.iter().map(|&(t, s, e)| (t, s, e)));
+        let decoded: Vec<_> = TermVector::decode(&bytes).collect();
+        assert_eq!(decoded.len(), 4);
+        for (d, (text, start, end)) in decoded.iter().zip(tokens) {
+            assert_eq!(
+                (d.hash, d.start as usize, d.end as usize),
+                (term_hash(text), start, end)
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_out_of_order_keep_their_offsets() {
+        let bytes = TermVector::encode([("abcd", 0, 12), ("cd", 6, 12), ("abc", 0, 9)]);
+        let decoded: Vec<_> = TermVector::decode(&bytes)
+            .map(|o| (o.hash, o.start, o.end))
+            .collect();
+        assert_eq!(
+            decoded,
+            [
+                (term_hash("abc"), 0, 9),
+                (term_hash("abcd"), 0, 12),
+                (term_hash("cd"), 6, 12)
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_input_decodes_a_prefix_without_panicking() {
+        let bytes = TermVector::encode([("a", 0, 1), ("b", 2, 3)]);
+        for cut in 0..bytes.len() {
+            assert!(TermVector::decode(&bytes[..cut]).count() <= 1);
+        }
+        let sections = vec![StoredSection {
+            anchor: "a".into(),
+            heading: "見出し".into(),
+            level: 2,
+            start: 0,
+            end: 10,
+        }];
+        let bytes = SectionTable::encode(&sections);
+        assert_eq!(SectionTable::decode(&bytes), sections);
+        for cut in 0..bytes.len() {
+            assert!(SectionTable::decode(&bytes[..cut]).is_empty());
+        }
+    }
+
+    #[test]
+    fn hash_is_stable() {
+        // The index stores these: changing the function breaks existing indexes.
+        assert_eq!(term_hash("csp"), 0xf915_2ec0);
+        assert_eq!(term_hash(""), 0x4fd0_bfc1);
+        assert_eq!(term_hash("請求"), 0x47e7_f709);
+    }
+}

@@ -1,0 +1,12 @@
+//! kensaku (検索): multilingual full-text search for support documentation.
+//!
+//! Data flows one way through the modules:
+//! files → [`article`] → [`analysis`] → [`index`] → [`search`] → JSON / HTML / terminal.
+
+pub mod analysis;
+pub mod article;
+pub mod cli;
+pub mod eval;
+pub mod index;
+pub mod locale;
+pub mod search;

@@ -1,0 +1,214 @@
+//! Which locales to search when a request names none.
+//!
+//! Script decides first (Hangul → Korean, kana → Japanese, Cyrillic →
+//! Russian); within Latin script, whatlang ranks the indexed languages. A
+//! query of kanji/hanzi alone is ambiguous between Japanese and Chinese: both
+//! are returned as equals, to be searched and merged rather than guessed.
+
+use whatlang::{Detector, Lang};
+
+use crate::analysis::script::Script;
+use crate::locale::Locale;
+
+/// A locale to try, with how likely the query is in its language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub locale: Locale,
+    pub prior: f32,
+}
+
+/// How the candidates should be used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Best first.
+    pub candidates: Vec<Candidate>,
+    /// Search all candidates and merge (Han-only queries) instead of
+    /// picking the best one.
+    pub merge: bool,
+}
+
+#[derive(Default)]
+struct ScriptCounts {
+    han: usize,
+    kana: usize,
+    hangul: usize,
+    cyrillic: usize,
+    latin: usize,
+}
+
+fn count_scripts(text: &str) -> ScriptCounts {
+    let mut counts = ScriptCounts::default();
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        match Script::of(c) {
+            Script::Han => counts.han += 1,
+            Script::Kana => counts.kana += 1,
+            Script::Hangul => counts.hangul += 1,
+            Script::Other if ('\u{0400}'..='\u{052F}').contains(&c) => counts.cyrillic += 1,
+            Script::Other if is_latin(c) => counts.latin += 1,
+            Script::Other => {}
+        }
+    }
+    counts
+}
+
+fn is_latin(c: char) -> bool {
+    matches!(c, 'A'..='Z' | 'a'..='z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+}
+
+fn whatlang_of(primary: &str) -> Option<Lang> {
+    Some(match primary {
+        "en" => Lang::Eng,
+        "fr" => Lang::Fra,
+        "de" => Lang::Deu,
+        "es" => Lang::Spa,
+        "ru" => Lang::Rus,
+        "pt" => Lang::Por,
+        "it" => Lang::Ita,
+        "nl" => Lang::Nld,
+        "uk" => Lang::Ukr,
+        "pl" => Lang::Pol,
+        "tr" => Lang::Tur,
+        "sv" => Lang::Swe,
+        _ => return None,
+    })
+}
+
+fn primary(locale: &Locale) -> &str {
+    locale.as_str().split('-').next().unwrap_or("")
+}
+
+/// Detects candidate locales for `query` among `indexed`.
+pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
+    let counts = count_scripts(query);
+    let with = |codes: &[&str]| -> Vec<Candidate> {
+        indexed
+            .iter()
+            .filter(|l| codes.contains(&primary(l)))
+            .map(|l| Candidate {
+                locale: l.clone(),
+                prior: 1.0,
+            })
+            .collect()
+    };
+    let (candidates, merge) = if counts.hangul > 0 {
+        (with(&["ko"]), false)
+    } else if counts.kana > 0 {
+        (with(&["ja"]), false)
+    } else if counts.han > 0 {
+        let both = with(&["ja", "zh"]);
+        let merge = both.len() > 1;
+        (both, merge)
+    } else if counts.cyrillic > 0 {
+        (by_whatlang(query, indexed, true), false)
+    } else if counts.latin > 0 {
+        (by_whatlang(query, indexed, false), false)
+    } else {
+        (Vec::new(), false)
+    };
+    if candidates.is_empty() {
+        // Nothing in the query's script is indexed: try everything.
+        let all = indexed
+            .iter()
+            .map(|l| Candidate {
+                locale: l.clone(),
+                prior: if primary(l) == "en" { 1.0 } else { 0.5 },
+            })
+            .collect();
+        return Detection {
+            candidates: all,
+            merge: false,
+        };
+    }
+    Detection { candidates, merge }
+}
+
+/// Indexed locales of one script family, ranked by whatlang's guess.
+fn by_whatlang(query: &str, indexed: &[Locale], cyrillic: bool) -> Vec<Candidate> {
+    let family: Vec<(&Locale, Lang)> = indexed
+        .iter()
+        .filter_map(|l| whatlang_of(primary(l)).map(|lang| (l, lang)))
+        .filter(|(_, lang)| (matches!(lang, Lang::Rus | Lang::Ukr)) == cyrillic)
+        .collect();
+    if family.is_empty() {
+        return Vec::new();
+    }
+    let langs: Vec<Lang> = family.iter().map(|(_, lang)| *lang).collect();
+    let guess = Detector::with_allowlist(langs).detect(query);
+    let mut candidates: Vec<Candidate> = family
+        .iter()
+        .map(|(locale, lang)| {
+            // n-gram detection is weak on short queries: it only tips the
+            // balance; which index knows the words decides (see `Engine`).
+            let prior = match &guess {
+                Some(info) if info.lang() == *lang => 0.85 + 0.15 * info.confidence() as f32,
+                // English is the most common language of search-box queries.
+                _ if *lang == Lang::Eng => 0.85,
+                _ => 0.8,
+            };
+            Candidate {
+                locale: (*locale).clone(),
+                prior,
+            }
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.prior.total_cmp(&a.prior));
+    candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn indexed() -> Vec<Locale> {
+        [
+            "de-de", "en-us", "es-es", "fr-fr", "ja-jp", "ko-kr", "ru-ru", "zh-cn",
+        ]
+        .iter()
+        .map(|l| Locale::parse(l).unwrap())
+        .collect()
+    }
+
+    fn best(query: &str) -> String {
+        detect(query, &indexed()).candidates[0].locale.to_string()
+    }
+
+    #[test]
+    fn script_decides_cjk_and_cyrillic() {
+        assert_eq!(best("請求書 ダウンロード"), "ja-jp");
+        assert_eq!(best("청구서 다운로드"), "ko-kr");
+        assert_eq!(best("скачать счет"), "ru-ru");
+    }
+
+    #[test]
+    fn kanji_only_is_ambiguous_and_merged() {
+        let d = detect("請求書", &indexed());
+        assert!(d.merge);
+        let locales: Vec<_> = d.candidates.iter().map(|c| c.locale.as_str()).collect();
+        assert_eq!(locales, ["ja-jp", "zh-cn"]);
+    }
+
+    #[test]
+    fn latin_languages_are_ranked_by_whatlang() {
+        assert_eq!(
+            best("Où télécharger mes factures des mois précédents dans l'Espace partenaires"),
+            "fr-fr"
+        );
+        assert_eq!(
+            best("Wo kann ich im Partner Center frühere Rechnungen herunterladen"),
+            "de-de"
+        );
+        let d = detect("how do I reset a customer password", &indexed());
+        assert_eq!(
+            d.candidates.len(),
+            4,
+            "every Latin-script locale stays a candidate"
+        );
+    }
+
+    #[test]
+    fn unknown_script_tries_every_locale() {
+        let d = detect("ดาวน์โหลด", &indexed());
+        assert_eq!(d.candidates.len(), 8);
+        assert_eq!(d.candidates.iter().filter(|c| c.prior == 1.0).count(), 1);
+    }
+}

@@ -1,0 +1,455 @@
+//! Snippets: the passage of an article that best shows why it matched.
+//!
+//! Matches are found by scanning the article's stored term vector for the
+//! hashes of the query's terms — no re-analysis of the body. The passage
+//! with the most query weight is cut on sentence boundaries when one is near,
+//! on word boundaries otherwise, never inside a character or a matched word.
+//!
+//! Output invariants (property-tested): valid UTF-8 by construction; the
+//! only markup is balanced `<mark>`/`</mark>`; every other `<`, `>`, `&`,
+//! `"` and `'` from the article is escaped; a mark spans whole tokens.
+
+use std::collections::HashMap;
+
+use crate::index::stored::{StoredSection, TermVector};
+
+/// Target length of a snippet, in characters.
+pub fn target_chars(cjk: bool) -> usize {
+    if cjk { 80 } else { 160 }
+}
+
+/// A rendered snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub html: String,
+    /// Index of the section the passage comes from.
+    pub section: Option<usize>,
+    /// Whether any query term was highlighted.
+    pub matched: bool,
+}
+
+/// A matched token range in the body.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    start: usize,
+    end: usize,
+    concept: usize,
+}
+
+/// Builds the snippet of `body` for the query whose terms hash to the keys of
+/// `highlight` (value: concept index, weighted by `concept_weights`).
+pub fn snippet(
+    body: &str,
+    termvec: &[u8],
+    sections: &[StoredSection],
+    highlight: &HashMap<u32, usize>,
+    concept_weights: &[f32],
+    target: usize,
+) -> Snippet {
+    let mut marks: Vec<Mark> = TermVector::decode(termvec)
+        .filter_map(|occurrence| {
+            let concept = *highlight.get(&occurrence.hash)?;
+            let (start, end) = (occurrence.start as usize, occurrence.end as usize);
+            let valid = start < end
+                && end <= body.len()
+                && body.is_char_boundary(start)
+                && body.is_char_boundary(end);
+            valid.then_some(Mark {
+                start,
+                end,
+                concept,
+            })
+        })
+        .collect();
+    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let marks = merge_overlapping(marks);
+
+    let (start, end) = match best_window(body, &marks, concept_weights, target) {
+        Some(first) => cut(body, &marks, first, target),
+        None => cut(body, &[], 0, target),
+    };
+    let section = section_of(
+        sections,
+        start.max(
+            marks
+                .iter()
+                .find(|m| m.start >= start)
+                .map_or(start, |m| m.start),
+        ),
+    );
+    let html = render(body, start, end, &marks);
+    Snippet {
+        matched: marks.iter().any(|m| m.start >= start && m.end <= end),
+        html,
+        section,
+    }
+}
+
+/// Merges overlapping marks (a compound and its parts) into one.
+fn merge_overlapping(marks: Vec<Mark>) -> Vec<Mark> {
+    let mut merged: Vec<Mark> = Vec::with_capacity(marks.len());
+    for mark in marks {
+        match merged.last_mut() {
+            // Overlapping (a compound and its parts) or touching (adjacent
+            // CJK words): one mark reads better and stays on word bounds.
+            Some(last) if mark.start <= last.end => last.end = last.end.max(mark.end),
+            _ => merged.push(mark),
+        }
+    }
+    merged
+}
+
+/// Index of the first mark of the window of about `target` characters that
+/// carries the most query weight (each concept counted once, plus a little
+/// per repeated match).
+fn best_window(body: &str, marks: &[Mark], weights: &[f32], target: usize) -> Option<usize> {
+    if marks.is_empty() {
+        return None;
+    }
+    // Bytes per character around the matches, to size the window in bytes.
+    let sample_end = floor_char_boundary(body, (marks[0].start + 600).min(body.len()));
+    let sample_start = floor_char_boundary(body, marks[0].start.saturating_sub(600));
+    let sample = &body[sample_start..sample_end];
+    let bytes_per_char = (sample.len() as f32 / sample.chars().count().max(1) as f32).max(1.0);
+    let window = (target as f32 * bytes_per_char * 0.8) as usize;
+
+    let mut best = (f32::MIN, 0);
+    let mut counts: HashMap<usize, u32> = HashMap::new();
+    let mut hi = 0;
+    for lo in 0..marks.len() {
+        while hi < marks.len() && marks[hi].end <= marks[lo].start + window {
+            *counts.entry(marks[hi].concept).or_default() += 1;
+            hi += 1;
+        }
+        let score: f32 = counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| weights.get(*c).copied().unwrap_or(1.0).max(0.1) + 0.05 * (*n - 1) as f32)
+            .sum();
+        if score > best.0 + 1e-6 {
+            best = (score, lo);
+        }
+        if hi > lo {
+            if let Some(n) = counts.get_mut(&marks[lo].concept) {
+                *n -= 1;
+            }
+        } else {
+            hi = lo + 1;
+        }
+    }
+    Some(best.1)
+}
+
+fn is_sentence_end(c: char) -> bool {
+    matches!(
+        c,
+        '。' | '．' | '！' | '？' | '.' | '!' | '?' | '\n' | '؟' | '।'
+    )
+}
+
+fn is_cjk_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '．' | '！' | '？' | '\n')
+}
+
+/// Chooses the byte range of the snippet around mark `first`.
+fn cut(body: &str, marks: &[Mark], first: usize, target: usize) -> (usize, usize) {
+    let anchor = marks.get(first).map_or(0, |m| m.start);
+    let start = passage_start(body, anchor, target);
+    (start, passage_end(body, marks, start, target))
+}
+
+/// A sentence start within a third of the target before `anchor`, else a
+/// word start a few words before it.
+fn passage_start(body: &str, anchor: usize, target: usize) -> usize {
+    // Close to the beginning: show the beginning.
+    if body[..anchor].chars().nth(target / 2).is_none() {
+        return 0;
+    }
+    for (i, c) in body[..anchor].char_indices().rev().take(target / 3) {
+        let after = i + c.len_utf8();
+        // A Latin full stop only ends a sentence before a space (not in `3.6.3`).
+        if is_sentence_end(c)
+            && (is_cjk_sentence_end(c) || body[after..].starts_with(char::is_whitespace))
+        {
+            return skip_whitespace(body, after).min(anchor);
+        }
+    }
+    let back = body[..anchor]
+        .char_indices()
+        .rev()
+        .take(target / 6)
+        .last()
+        .map_or(anchor, |(i, _)| i);
+    let start = if back > 0 && is_spaced(&body[back..anchor]) {
+        body[back..anchor]
+            .find(char::is_whitespace)
+            .map_or(back, |s| back + s)
+    } else {
+        back
+    };
+    skip_whitespace(body, start).min(anchor)
+}
+
+fn skip_whitespace(body: &str, at: usize) -> usize {
+    at + (body[at..].len() - body[at..].trim_start().len())
+}
+
+/// `target` characters after `start`, pulled back to a sentence end past 60%
+/// of the target, or to a word boundary; never inside a mark.
+fn passage_end(body: &str, marks: &[Mark], start: usize, target: usize) -> usize {
+    let mut end = body.len();
+    let mut last_sentence_end = None;
+    let mut last_space = None;
+    for (count, (i, c)) in body[start..].char_indices().enumerate() {
+        let at = start + i;
+        if count >= target {
+            end = at;
+            break;
+        }
+        if is_sentence_end(c) && count >= target * 3 / 5 {
+            last_sentence_end = Some(at + c.len_utf8());
+        }
+        if c.is_whitespace() {
+            last_space = Some(at);
+        }
+    }
+    if end < body.len() {
+        end = match (last_sentence_end, last_space) {
+            (Some(sentence_end), _) => sentence_end,
+            (None, Some(space)) if space > start && is_spaced(&body[start..end]) => space,
+            _ => end,
+        };
+    }
+    if let Some(mark) = marks.iter().find(|m| m.start < end && m.end > end) {
+        end = if mark.start > start {
+            mark.start
+        } else {
+            mark.end
+        };
+    }
+    end.max(start)
+}
+
+/// Whether text is written with spaces between words (cut at spaces).
+fn is_spaced(text: &str) -> bool {
+    let mut letters = 0;
+    let mut cjk = 0;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            if (c as u32) >= 0x2E80 {
+                cjk += 1;
+            }
+        }
+    }
+    cjk * 2 < letters
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn section_of(sections: &[StoredSection], offset: usize) -> Option<usize> {
+    sections
+        .iter()
+        .rposition(|s| (s.start as usize) <= offset)
+        .or(if sections.is_empty() { None } else { Some(0) })
+}
+
+/// Escaped text of `body[start..end]` with marks, `…` where text was cut.
+fn render(body: &str, start: usize, end: usize, marks: &[Mark]) -> String {
+    let mut out = String::with_capacity((end - start) + 64);
+    let cut_before = start > 0 && !body[..start].trim_end().ends_with(is_sentence_end);
+    if cut_before {
+        out.push('…');
+    }
+    let mut at = start;
+    for mark in marks.iter().filter(|m| m.start >= start && m.end <= end) {
+        escape_into(&body[at..mark.start], &mut out);
+        out.push_str("<mark>");
+        escape_into(&body[mark.start..mark.end], &mut out);
+        out.push_str("</mark>");
+        at = mark.end;
+    }
+    escape_into(&body[at..end], &mut out);
+    let trimmed_len = out.trim_end().len();
+    out.truncate(trimmed_len);
+    if end < body.len() && !body[end..].starts_with('\n') {
+        out.push('…');
+    }
+    out
+}
+
+/// HTML-escapes `text`, turning line breaks into spaces.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Plain escaped text cut to `target` characters on a word boundary.
+pub fn plain(text: &str, target: usize) -> String {
+    let (start, end) = cut(text, &[], 0, target);
+    render(text, start, end, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::stored::term_hash;
+
+    fn vector(body: &str, terms: &[&str]) -> Vec<u8> {
+        let mut tokens = Vec::new();
+        for term in terms {
+            let mut from = 0;
+            while let Some(i) = body[from..].find(term) {
+                tokens.push((term.to_string(), from + i, from + i + term.len()));
+                from += i + term.len();
+            }
+        }
+        tokens.sort_by_key(|t| t.1);
+        TermVector::encode(tokens.iter().map(|(t, s, e)| (t.as_str(), *s, *e)))
+    }
+
+    fn highlight(terms: &[&str]) -> HashMap<u32, usize> {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (term_hash(t), i))
+            .collect()
+    }
+
+    #[test]
+    fn marks_terms_in_the_best_sentence() {
+        let body = "Intro sentence about nothing. Another filler line here. ".repeat(4)
+            + "To download an invoice, open Billing. Then select the invoice you need. "
+            + &"Closing remarks that say nothing. ".repeat(4);
+        let body = body.as_str();
+        let terms = ["download", "invoice"];
+        let s = snippet(
+            body,
+            &vector(body, &terms),
+            &[],
+            &highlight(&terms),
+            &[1.0, 1.0],
+            160,
+        );
+        assert!(
+            s.html
+                .starts_with("To <mark>download</mark> an <mark>invoice</mark>"),
+            "{}",
+            s.html
+        );
+        assert!(s.matched);
+    }
+
+    #[test]
+    fn escapes_article_markup() {
+        let body = "Use <script>alert('x')</script> & invoice";
+        let s = snippet(
+            body,
+            &vector(body, &["invoice"]),
+            &[],
+            &highlight(&["invoice"]),
+            &[1.0],
+            160,
+        );
+        assert_eq!(
+            s.html,
+            "Use &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; <mark>invoice</mark>"
+        );
+    }
+
+    #[test]
+    fn cjk_snippets_are_short_and_marks_cover_whole_words() {
+        let body = "前置きの文です。".repeat(10)
+            + "請求書はパートナー センターの課金ページからダウンロードできます。"
+            + &"後の文です。".repeat(10);
+        let terms = ["請求", "書", "ダウンロード"];
+        let s = snippet(
+            &body,
+            &vector(&body, &terms),
+            &[],
+            &highlight(&terms),
+            &[1.0, 0.5, 1.0],
+            80,
+        );
+        assert!(s.html.starts_with("<mark>請求書</mark>は"), "{}", s.html);
+        let text = s.html.replace("<mark>", "").replace("</mark>", "");
+        assert!(text.chars().count() <= 81, "{}", s.html);
+    }
+
+    #[test]
+    fn overlapping_matches_become_one_mark() {
+        let body = "関西国際空港に着く";
+        let tokens = [("関西国際空港", 0, 18), ("関西", 0, 6), ("国際", 6, 12)];
+        let vector = TermVector::encode(tokens.iter().map(|&(t, s, e)| (t, s, e)));
+        let s = snippet(
+            body,
+            &vector,
+            &[],
+            &highlight(&["関西", "国際"]),
+            &[1.0, 1.0],
+            80,
+        );
+        assert_eq!(s.html, "<mark>関西国際</mark>空港に着く");
+        let s = snippet(
+            body,
+            &vector,
+            &[],
+            &highlight(&["関西国際空港", "国際"]),
+            &[1.0, 1.0],
+            80,
+        );
+        assert_eq!(s.html, "<mark>関西国際空港</mark>に着く");
+    }
+
+    #[test]
+    fn no_match_gives_the_beginning() {
+        let body = "First words of the article. More.";
+        let s = snippet(body, &[], &[], &HashMap::new(), &[], 160);
+        assert_eq!(s.html, "First words of the article. More.");
+        assert!(!s.matched);
+    }
+
+    #[test]
+    fn section_is_the_one_holding_the_passage() {
+        let body = "alpha text\nbeta invoice text";
+        let sections = vec![
+            StoredSection {
+                anchor: "a".into(),
+                heading: "A".into(),
+                level: 2,
+                start: 0,
+                end: 10,
+            },
+            StoredSection {
+                anchor: "b".into(),
+                heading: "B".into(),
+                level: 2,
+                start: 11,
+                end: 28,
+            },
+        ];
+        let s = snippet(
+            body,
+            &vector(body, &["invoice"]),
+            &sections,
+            &highlight(&["invoice"]),
+            &[1.0],
+            160,
+        );
+        assert_eq!(s.section, Some(1));
+    }
+}
