@@ -10,3 +10,4 @@ pub mod eval;
 pub mod index;
 pub mod locale;
 pub mod search;
+pub mod server;

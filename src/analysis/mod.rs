@@ -25,8 +25,8 @@ pub mod stopwords;
 pub mod tokenizer;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemLanguage, RemoveLongFilter, StopWordFilter,
-    TextAnalyzer, Token, TokenizerManager,
+    AsciiFoldingFilter, Language as StemLanguage, RemoveLongFilter, StopWordFilter, TextAnalyzer,
+    Token, TokenizerManager,
 };
 
 use crate::locale::Language;

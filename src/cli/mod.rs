@@ -34,6 +34,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show how a locale's analyzer splits text into tokens.
     Analyze(AnalyzeArgs),
+    /// Serve the HTTP API, the search box and a demo site (indexes the demo
+    /// corpus, or --corpus, first if there is no index yet).
+    Serve(crate::server::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -118,8 +121,20 @@ pub struct AnalyzeArgs {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Command::Serve(args) => args.log_format,
+        _ => None,
+    };
+    let default_level = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    init_logging(
+        default_level,
+        log_format == Some(crate::server::config::LogFormat::Json),
+    );
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -129,13 +144,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr; `KENSAKU_LOG` takes a tracing filter (`info`, `kensaku=debug`).
+fn init_logging(default_level: &str, json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("KENSAKU_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+    let filter =
+        EnvFilter::try_from_env("KENSAKU_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -144,6 +166,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search_command(args),
         Command::Eval(args) => eval_command(args),
         Command::Analyze(args) => analyze_command(args),
+        Command::Serve(args) => {
+            crate::server::run(crate::server::ServerConfig::resolve(args)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -214,7 +240,8 @@ fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
 fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let mut engine = open_engine(&args.index_dir)?;
     if let Some(json) = &args.ranking {
-        let ranking: Ranking = serde_json::from_str(json).context("--ranking is not a valid ranking")?;
+        let ranking: Ranking =
+            serde_json::from_str(json).context("--ranking is not a valid ranking")?;
         engine = engine.with_ranking(ranking);
     }
     let judgments = eval::read_judgments(&args.file)?;

@@ -230,14 +230,12 @@ pub fn build(
         }
     }
 
+    // Commit every changed locale, but publish nothing yet.
     let writers = writers.into_inner().expect("writer map poisoned");
+    let mut committed = Vec::with_capacity(writers.len());
     for (locale, writer) in writers {
         let writer = std::sync::Arc::into_inner(writer).expect("no other writer handle is alive");
         let documents = commit(writer.writer, &writer.index, &writer.generation)?;
-        dir.publish(&writer.generation)
-            .map_err(|e| IndexError::io(&writer.generation.path, e))?;
-        dir.collect_garbage(&locale)
-            .map_err(|e| IndexError::io(dir.root(), e))?;
         report.locales.insert(
             locale,
             LocaleReport {
@@ -247,6 +245,7 @@ pub fn build(
                 generation: Some(writer.generation.number),
             },
         );
+        committed.push(writer.generation);
     }
     for (locale, served) in served {
         if let std::collections::btree_map::Entry::Vacant(slot) = report.locales.entry(locale) {
@@ -264,7 +263,8 @@ pub fn build(
     report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
     report.skipped = skipped;
     report.bytes_analyzed = bytes_analyzed.into_inner();
-    report.elapsed = started.elapsed();
+    // An empty result means a broken corpus (wrong folder, unreadable files),
+    // not an intent to empty the index: keep serving what is there.
     if report.documents() == 0 {
         return Err(IndexError::NothingIndexed {
             corpus: corpus.describe(),
@@ -272,6 +272,13 @@ pub fn build(
             skipped: report.skipped.len() as u64,
         });
     }
+    for generation in &committed {
+        dir.publish(generation)
+            .map_err(|e| IndexError::io(&generation.path, e))?;
+        dir.collect_garbage(&generation.locale)
+            .map_err(|e| IndexError::io(dir.root(), e))?;
+    }
+    report.elapsed = started.elapsed();
     Ok(report)
 }
 

@@ -11,11 +11,12 @@ pub mod expand;
 pub mod facets;
 pub mod plan;
 pub mod snippet;
+pub mod suggest;
 pub mod types;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -35,7 +36,10 @@ use crate::index::{IndexError, open_generation};
 use crate::locale::{Language, Locale};
 
 pub use plan::Ranking;
-pub use types::{Facets, Hit, SearchError, SearchRequest, SearchResponse};
+pub use types::{
+    ArticleView, Facets, Hit, LocaleInfo, SearchError, SearchRequest, SearchResponse, SectionView,
+    SuggestResponse, Suggestion,
+};
 
 /// One locale's index, opened for searching. Immutable: a new generation
 /// gets a new `LocaleIndex`.
@@ -49,6 +53,8 @@ pub struct LocaleIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// Built on first use: most locales never get a suggest request.
+    suggester: OnceLock<Arc<suggest::Suggester>>,
 }
 
 impl LocaleIndex {
@@ -83,7 +89,33 @@ impl LocaleIndex {
             index,
             reader,
             fields,
+            suggester: OnceLock::new(),
         }))
+    }
+
+    /// The locale's title-and-heading completions, built on first call.
+    pub fn suggester(&self) -> Result<Arc<suggest::Suggester>, SearchError> {
+        if let Some(s) = self.suggester.get() {
+            return Ok(s.clone());
+        }
+        let built = Arc::new(suggest::Suggester::build(
+            &self.locale,
+            self.language,
+            &self.searcher(),
+            &self.fields,
+        )?);
+        Ok(self.suggester.get_or_init(|| built).clone())
+    }
+
+    pub fn info(&self) -> LocaleInfo {
+        LocaleInfo {
+            locale: self.locale.clone(),
+            language: self.language.code().to_string(),
+            analyzer: analysis::analyzer_name(self.language).to_string(),
+            documents: self.documents,
+            generation: self.generation,
+            size_bytes: self.size_bytes,
+        }
     }
 
     pub fn searcher(&self) -> Searcher {
@@ -181,6 +213,118 @@ impl Engine {
             self.snapshot.store(Arc::new(Snapshot { locales: next }));
         }
         changed
+    }
+
+    /// The served locales.
+    pub fn locales(&self) -> Vec<LocaleInfo> {
+        self.snapshot
+            .load()
+            .locales
+            .values()
+            .map(|li| li.info())
+            .collect()
+    }
+
+    fn locale_index(&self, locale: &Locale) -> Result<Arc<LocaleIndex>, SearchError> {
+        let snapshot = self.snapshot.load();
+        snapshot
+            .locales
+            .get(locale)
+            .cloned()
+            .ok_or_else(|| SearchError::UnknownLocale {
+                requested: locale.to_string(),
+                available: snapshot.locales.keys().map(|l| l.to_string()).collect(),
+            })
+    }
+
+    /// Completions of a partly typed query from titles and headings. Without
+    /// a locale, the query's language is detected as for [`Engine::search`].
+    pub fn suggest(
+        &self,
+        q: &str,
+        locale: Option<&Locale>,
+        limit: usize,
+    ) -> Result<SuggestResponse, SearchError> {
+        let started = Instant::now();
+        types::validate(&SearchRequest::new(q).limit(limit))?;
+        let li = match locale {
+            Some(locale) => self.locale_index(locale)?,
+            None => {
+                let snapshot = self.snapshot.load_full();
+                let indexed: Vec<Locale> = snapshot.locales.keys().cloned().collect();
+                let best = detect::detect(q, &indexed).candidates.into_iter().next();
+                match best.and_then(|c| snapshot.locales.get(&c.locale).cloned()) {
+                    Some(li) => li,
+                    None => return Err(SearchError::NoIndex),
+                }
+            }
+        };
+        let suggester = li.suggester()?;
+        let mut localized = take_analyzer(li.language);
+        let mut plain = take_analyzer(Language::Other);
+        let suggestions = suggester.suggest(q, limit, &mut localized, &mut plain);
+        give_back(Language::Other, plain);
+        give_back(li.language, localized);
+        Ok(SuggestResponse {
+            query: q.to_string(),
+            locale: Some(li.locale.clone()),
+            took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            suggestions,
+        })
+    }
+
+    /// One article by locale and id; `None` if there is no such article.
+    pub fn article(&self, locale: &Locale, id: &str) -> Result<Option<ArticleView>, SearchError> {
+        let li = self.locale_index(locale)?;
+        let searcher = li.searcher();
+        let fields = &li.fields;
+        let query = TermQuery::new(
+            Term::from_field_text(fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let Some((_, address)) = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let body = text(fields.body_text).unwrap_or_default();
+        let sections = doc
+            .get_first(fields.sections)
+            .and_then(|v| v.as_bytes())
+            .unwrap_or(&[]);
+        let sections = SectionTable::decode(sections)
+            .into_iter()
+            .map(|s| SectionView {
+                text: body
+                    .get(s.start as usize..s.end as usize)
+                    .unwrap_or("")
+                    .to_string(),
+                anchor: s.anchor,
+                heading: s.heading,
+                level: s.level,
+            })
+            .collect();
+        Ok(Some(ArticleView {
+            id: id.to_string(),
+            locale: li.locale.clone(),
+            url: text(fields.url).unwrap_or_default(),
+            title: text(fields.title).unwrap_or_default(),
+            description: text(fields.description).unwrap_or_default(),
+            date: text(fields.date),
+            topic: text(fields.topic),
+            service: text(fields.service),
+            subservice: text(fields.subservice),
+            translation_type: text(fields.translation_type),
+            sections,
+        }))
     }
 
     /// Runs a search.

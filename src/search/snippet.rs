@@ -65,8 +65,8 @@ pub fn snippet(
     let marks = merge_overlapping(marks);
 
     let (start, end) = match best_window(body, &marks, concept_weights, target) {
-        Some(first) => cut(body, &marks, first, target),
-        None => cut(body, &[], 0, target),
+        Some((first, last)) => cut(body, &marks, first, last, target),
+        None => cut(body, &[], 0, 0, target),
     };
     let section = section_of(
         sections,
@@ -99,10 +99,15 @@ fn merge_overlapping(marks: Vec<Mark>) -> Vec<Mark> {
     merged
 }
 
-/// Index of the first mark of the window of about `target` characters that
+/// First and last mark of the window of about `target` characters that
 /// carries the most query weight (each concept counted once, plus a little
 /// per repeated match).
-fn best_window(body: &str, marks: &[Mark], weights: &[f32], target: usize) -> Option<usize> {
+fn best_window(
+    body: &str,
+    marks: &[Mark],
+    weights: &[f32],
+    target: usize,
+) -> Option<(usize, usize)> {
     if marks.is_empty() {
         return None;
     }
@@ -113,7 +118,7 @@ fn best_window(body: &str, marks: &[Mark], weights: &[f32], target: usize) -> Op
     let bytes_per_char = (sample.len() as f32 / sample.chars().count().max(1) as f32).max(1.0);
     let window = (target as f32 * bytes_per_char * 0.8) as usize;
 
-    let mut best = (f32::MIN, 0);
+    let mut best = (f32::MIN, 0, 0);
     let mut counts: HashMap<usize, u32> = HashMap::new();
     let mut hi = 0;
     for lo in 0..marks.len() {
@@ -127,7 +132,7 @@ fn best_window(body: &str, marks: &[Mark], weights: &[f32], target: usize) -> Op
             .map(|(c, n)| weights.get(*c).copied().unwrap_or(1.0).max(0.1) + 0.05 * (*n - 1) as f32)
             .sum();
         if score > best.0 + 1e-6 {
-            best = (score, lo);
+            best = (score, lo, hi.max(lo + 1) - 1);
         }
         if hi > lo {
             if let Some(n) = counts.get_mut(&marks[lo].concept) {
@@ -137,7 +142,7 @@ fn best_window(body: &str, marks: &[Mark], weights: &[f32], target: usize) -> Op
             hi = lo + 1;
         }
     }
-    Some(best.1)
+    Some((best.1, best.2))
 }
 
 fn is_sentence_end(c: char) -> bool {
@@ -151,11 +156,12 @@ fn is_cjk_sentence_end(c: char) -> bool {
     matches!(c, '。' | '．' | '！' | '？' | '\n')
 }
 
-/// Chooses the byte range of the snippet around mark `first`.
-fn cut(body: &str, marks: &[Mark], first: usize, target: usize) -> (usize, usize) {
+/// Chooses the byte range of the snippet showing marks `first..=last`.
+fn cut(body: &str, marks: &[Mark], first: usize, last: usize, target: usize) -> (usize, usize) {
     let anchor = marks.get(first).map_or(0, |m| m.start);
     let start = passage_start(body, anchor, target);
-    (start, passage_end(body, marks, start, target))
+    let must_show = marks.get(last).map_or(start, |m| m.end);
+    (start, passage_end(body, marks, start, must_show, target))
 }
 
 /// A sentence start within a third of the target before `anchor`, else a
@@ -195,8 +201,9 @@ fn skip_whitespace(body: &str, at: usize) -> usize {
 }
 
 /// `target` characters after `start`, pulled back to a sentence end past 60%
-/// of the target, or to a word boundary; never inside a mark.
-fn passage_end(body: &str, marks: &[Mark], start: usize, target: usize) -> usize {
+/// of the target, or to a word boundary, but not before `must_show` (the end
+/// of the window's last match); never inside a mark.
+fn passage_end(body: &str, marks: &[Mark], start: usize, must_show: usize, target: usize) -> usize {
     let mut end = body.len();
     let mut last_sentence_end = None;
     let mut last_space = None;
@@ -206,10 +213,10 @@ fn passage_end(body: &str, marks: &[Mark], start: usize, target: usize) -> usize
             end = at;
             break;
         }
-        if is_sentence_end(c) && count >= target * 3 / 5 {
+        if is_sentence_end(c) && count >= target * 3 / 5 && at >= must_show {
             last_sentence_end = Some(at + c.len_utf8());
         }
-        if c.is_whitespace() {
+        if c.is_whitespace() && at >= must_show {
             last_space = Some(at);
         }
     }
@@ -300,7 +307,7 @@ pub fn escape_into(text: &str, out: &mut String) {
 
 /// Plain escaped text cut to `target` characters on a word boundary.
 pub fn plain(text: &str, target: usize) -> String {
-    let (start, end) = cut(text, &[], 0, target);
+    let (start, end) = cut(text, &[], 0, 0, target);
     render(text, start, end, &[])
 }
 
@@ -352,6 +359,24 @@ mod tests {
             s.html
         );
         assert!(s.matched);
+    }
+
+    #[test]
+    fn the_cut_keeps_every_match_of_the_chosen_window() {
+        let body = "Filler words that say nothing at all here. ".repeat(5)
+            + "Deleted articles are removed from the index. The server keeps the previous index. \
+               To reset the index, run a full build. "
+            + &"More filler text follows here. ".repeat(5);
+        let terms = ["reset", "index"];
+        let s = snippet(
+            &body,
+            &vector(&body, &terms),
+            &[],
+            &highlight(&terms),
+            &[0.7, 0.1],
+            160,
+        );
+        assert!(s.html.contains("<mark>reset</mark>"), "{}", s.html);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::locale::Locale;
 
@@ -18,17 +19,23 @@ pub const MAX_OFFSET: usize = 10_000;
 pub const DEFAULT_LIMIT: usize = 10;
 
 /// A search.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     /// The user's text, searched as text: no operators or field syntax.
+    #[schema(example = "請求書 ダウンロード", max_length = 1000)]
     pub q: String,
     /// Locale to search; detected from the query when absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "ja-jp")]
     pub locale: Option<Locale>,
+    /// Page size, 1 to 100.
     #[serde(default = "default_limit")]
+    #[schema(minimum = 1, maximum = 100, default = 10)]
     pub limit: usize,
+    /// Results to skip, at most 10000.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000, default = 0)]
     pub offset: usize,
     /// Only articles with this `ms.service`.
     #[serde(default)]
@@ -66,14 +73,17 @@ impl SearchRequest {
 }
 
 /// Results of a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchResponse {
     pub query: String,
     /// The locale searched (the best one when several were).
+    #[schema(value_type = Option<String>)]
     pub locale: Option<Locale>,
     /// Set when the locale was detected from the query rather than given.
+    #[schema(value_type = Option<String>)]
     pub detected_locale: Option<Locale>,
     /// Every locale searched, best first.
+    #[schema(value_type = Vec<String>)]
     pub locales: Vec<Locale>,
     /// Matching articles, before paging.
     pub total: u64,
@@ -83,10 +93,12 @@ pub struct SearchResponse {
 }
 
 /// One article in the results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Hit {
     /// Path of the article relative to its locale folder.
+    #[schema(example = "partner-center/read-your-bill.md")]
     pub id: String,
+    #[schema(value_type = String, example = "ja-jp")]
     pub locale: Locale,
     pub title: String,
     pub url: String,
@@ -100,10 +112,82 @@ pub struct Hit {
 }
 
 /// Counts of matching articles per value, for filtering.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Facets {
     pub service: BTreeMap<String, u64>,
     pub topic: BTreeMap<String, u64>,
+}
+
+/// Completions for a partly typed query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SuggestResponse {
+    pub query: String,
+    #[schema(value_type = Option<String>)]
+    pub locale: Option<Locale>,
+    pub took_ms: f64,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A title or heading that completes the query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Suggestion {
+    /// The title or heading text.
+    pub text: String,
+    /// `title` or `heading`.
+    pub kind: SuggestionKind,
+    pub id: String,
+    #[schema(value_type = String)]
+    pub locale: Locale,
+    pub url: String,
+    /// Anchor of the heading, for `url#section`.
+    pub section: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionKind {
+    Title,
+    Heading,
+}
+
+/// One article with its sections, as stored in the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ArticleView {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub locale: Locale,
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub date: Option<String>,
+    pub topic: Option<String>,
+    pub service: Option<String>,
+    pub subservice: Option<String>,
+    pub translation_type: Option<String>,
+    pub sections: Vec<SectionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SectionView {
+    pub anchor: String,
+    pub heading: String,
+    pub level: u8,
+    /// The section's text, one block per line.
+    pub text: String,
+}
+
+/// An indexed locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LocaleInfo {
+    #[schema(value_type = String, example = "ja-jp")]
+    pub locale: Locale,
+    /// Language code of the analyzer (`ja`, `other`, …).
+    pub language: String,
+    /// Name of the analyzer registered for the locale's text fields.
+    pub analyzer: String,
+    pub documents: u64,
+    pub generation: u64,
+    pub size_bytes: u64,
 }
 
 /// Why a search could not run. Every variant is the caller's to fix.

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -81,6 +83,9 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub fn write_article(corpus: &Path, locale: &str, id: &str, title: &str, body: &str) {
     let path = corpus.join(locale).join(id);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n{body}\n"))
-        .unwrap();
+    std::fs::write(
+        path,
+        format!("---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n{body}\n"),
+    )
+    .unwrap();
 }

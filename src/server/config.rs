@@ -1,0 +1,231 @@
+//! Server configuration: flags, then `KENSAKU_*` environment variables, then
+//! an optional TOML file, then defaults — in that order of precedence.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Deserialize;
+
+use crate::article::UrlTemplate;
+
+/// `kensaku serve` arguments. Every option may also come from the
+/// environment (`KENSAKU_…`) or the TOML file given by `--config`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (keys as the long flags, with `_` for `-`).
+    #[arg(long, env = "KENSAKU_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7700].
+    #[arg(long, env = "KENSAKU_ADDR")]
+    pub addr: Option<SocketAddr>,
+    /// Index folder [default: index].
+    #[arg(long, env = "KENSAKU_INDEX_DIR")]
+    pub index_dir: Option<PathBuf>,
+    /// Corpus to index when there is no index yet, and to reindex from
+    /// [default: the bundled demo corpus].
+    #[arg(long, env = "KENSAKU_CORPUS")]
+    pub corpus: Option<PathBuf>,
+    /// Article URL template with `{locale}` and `{path}` [default: /docs/{locale}/{path}].
+    #[arg(long, env = "KENSAKU_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Origin allowed to call the API from a browser (repeatable; `*` for any)
+    /// [default: none].
+    #[arg(
+        long = "cors-origin",
+        env = "KENSAKU_CORS_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+    /// Requests per second allowed per client address, 0 to disable [default: 50].
+    #[arg(long, env = "KENSAKU_RATE_LIMIT")]
+    pub rate_limit: Option<u64>,
+    /// Burst of requests allowed per client above the rate [default: 100].
+    #[arg(long, env = "KENSAKU_RATE_BURST")]
+    pub rate_burst: Option<u32>,
+    /// HTTP worker threads [default: number of cores].
+    #[arg(long, env = "KENSAKU_WORKERS")]
+    pub workers: Option<usize>,
+    /// Seconds between checks for index generations published by other
+    /// processes, 0 to disable [default: 2].
+    #[arg(long, env = "KENSAKU_RELOAD_INTERVAL")]
+    pub reload_interval: Option<u64>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "KENSAKU_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The TOML file. The admin key may be set here or in `KENSAKU_ADMIN_KEY`
+/// (never as a flag: flags are visible to every user of the machine).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<SocketAddr>,
+    index_dir: Option<PathBuf>,
+    corpus: Option<PathBuf>,
+    base_url: Option<String>,
+    cors_origins: Option<Vec<String>>,
+    rate_limit: Option<u64>,
+    rate_burst: Option<u32>,
+    workers: Option<usize>,
+    reload_interval: Option<u64>,
+    log_format: Option<LogFormat>,
+    admin_key: Option<String>,
+}
+
+/// A secret compared in constant time and never printed.
+#[derive(Clone)]
+pub struct AdminKey(blake3::Hash);
+
+impl AdminKey {
+    pub fn new(key: &str) -> Option<AdminKey> {
+        let key = key.trim();
+        (!key.is_empty()).then(|| AdminKey(blake3::hash(key.as_bytes())))
+    }
+
+    /// Constant-time comparison of hashes: neither the content nor the
+    /// length of the key leaks through timing.
+    pub fn matches(&self, candidate: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let candidate = blake3::hash(candidate.as_bytes());
+        self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
+    }
+}
+
+impl fmt::Debug for AdminKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminKey(<redacted>)")
+    }
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub index_dir: PathBuf,
+    pub corpus: Option<PathBuf>,
+    pub urls: UrlTemplate,
+    pub cors_origins: Vec<String>,
+    pub rate_limit: u64,
+    pub rate_burst: u32,
+    pub workers: usize,
+    pub reload_interval: Option<Duration>,
+    pub log_format: LogFormat,
+    pub admin_key: Option<AdminKey>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    pub client_request_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Merges flags/environment (already in `args`), the TOML file and defaults.
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<ServerConfig> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let admin_key = std::env::var("KENSAKU_ADMIN_KEY").ok().or(file.admin_key);
+        Ok(ServerConfig {
+            addr: args
+                .addr
+                .or(file.addr)
+                .unwrap_or_else(|| ([127, 0, 0, 1], 7700).into()),
+            index_dir: args
+                .index_dir
+                .or(file.index_dir)
+                .unwrap_or_else(|| PathBuf::from("index")),
+            corpus: args.corpus.or(file.corpus),
+            urls: UrlTemplate::new(
+                args.base_url
+                    .or(file.base_url)
+                    .unwrap_or_else(|| UrlTemplate::DEFAULT.to_string()),
+            ),
+            cors_origins: if args.cors_origins.is_empty() {
+                file.cors_origins.unwrap_or_default()
+            } else {
+                args.cors_origins
+            },
+            rate_limit: args.rate_limit.or(file.rate_limit).unwrap_or(50),
+            rate_burst: args.rate_burst.or(file.rate_burst).unwrap_or(100).max(1),
+            workers: args
+                .workers
+                .or(file.workers)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .max(1),
+            reload_interval: match args.reload_interval.or(file.reload_interval).unwrap_or(2) {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            admin_key: admin_key.as_deref().and_then(AdminKey::new),
+            max_body_bytes: 64 * 1024,
+            client_request_timeout: Duration::from_secs(5),
+            shutdown_timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kensaku.toml");
+        std::fs::write(&path, "addr = \"0.0.0.0:8000\"\nrate_limit = 7\ncors_origins = [\"https://docs.example.com\"]\n").unwrap();
+        let config = ServerConfig::resolve(ServeArgs {
+            config: Some(path),
+            rate_limit: Some(9),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(config.addr.to_string(), "0.0.0.0:8000", "from the file");
+        assert_eq!(config.rate_limit, 9, "the flag wins");
+        assert_eq!(config.cors_origins, ["https://docs.example.com"]);
+        assert_eq!(config.index_dir, PathBuf::from("index"), "default");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kensaku.toml");
+        std::fs::write(&path, "adr = \"typo\"\n").unwrap();
+        let error = ServerConfig::resolve(ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("unknown field"), "{error:#}");
+    }
+
+    #[test]
+    fn admin_key_matches_only_itself_and_never_prints() {
+        let key = AdminKey::new("s3cret").unwrap();
+        assert!(key.matches("s3cret"));
+        assert!(!key.matches("s3cre"));
+        assert!(!key.matches(""));
+        assert!(!format!("{key:?}").contains("s3cret"));
+        assert!(AdminKey::new("  ").is_none());
+    }
+}

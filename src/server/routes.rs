@@ -1,0 +1,346 @@
+//! HTTP handlers. Each maps a request onto the library and the result onto
+//! JSON; no search logic lives here.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::locale::Locale;
+use crate::search::types::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::search::{
+    ArticleView, Engine, LocaleInfo, SearchError, SearchRequest, SearchResponse, SuggestResponse,
+};
+
+use super::admin::{ReindexStatus, Reindexer};
+use super::config::AdminKey;
+use super::error::{ApiError, ErrorBody};
+use super::metrics::Metrics;
+use super::pages;
+
+/// Shared by every worker.
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub metrics: Metrics,
+    pub reindexer: Arc<Reindexer>,
+    pub admin_key: Option<AdminKey>,
+}
+
+/// Search parameters, in the query string (GET) or a JSON body (POST).
+#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The query text (1 to 1000 characters). Searched as text: quotes,
+    /// `AND`, `*` or `field:` have no special meaning.
+    #[param(example = "請求書 ダウンロード")]
+    pub q: Option<String>,
+    /// Locale to search (`ja-jp`); detected from the query when absent.
+    pub locale: Option<String>,
+    /// Page size, 1 to 100 (default 10).
+    pub limit: Option<i64>,
+    /// Results to skip, 0 to 10000 (default 0).
+    pub offset: Option<i64>,
+    /// Only articles with this `ms.service`.
+    pub service: Option<String>,
+    /// Only articles with this `ms.topic`.
+    pub topic: Option<String>,
+}
+
+impl SearchParams {
+    fn into_request(self) -> Result<SearchRequest, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT as i64);
+        if !(1..=MAX_LIMIT as i64).contains(&limit) {
+            return Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
+            ));
+        }
+        let offset = self.offset.unwrap_or(0);
+        if !(0..=MAX_OFFSET as i64).contains(&offset) {
+            return Err(ApiError::bad_request(
+                "invalid_offset",
+                format!("offset must be between 0 and {MAX_OFFSET}, got {offset}"),
+            ));
+        }
+        Ok(SearchRequest {
+            q: self.q.unwrap_or_default(),
+            locale: parse_locale(self.locale.as_deref())?,
+            limit: limit as usize,
+            offset: offset as usize,
+            service: self.service.filter(|s| !s.is_empty()),
+            topic: self.topic.filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+fn parse_locale(locale: Option<&str>) -> Result<Option<Locale>, ApiError> {
+    match locale.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Ok(None),
+        Some(tag) => Locale::parse(tag)
+            .map(Some)
+            .map_err(|e| ApiError::bad_request("invalid_locale", e.to_string())),
+    }
+}
+
+fn run_search(state: &AppState, params: SearchParams) -> Result<HttpResponse, ApiError> {
+    let request = params.into_request()?;
+    let response = state.engine.search(&request)?;
+    for locale in &response.locales {
+        state
+            .metrics
+            .searches
+            .with_label_values(&[locale.as_str()])
+            .inc();
+    }
+    if let Some(locale) = &response.locale {
+        if response.total == 0 {
+            state
+                .metrics
+                .zero_results
+                .with_label_values(&[locale.as_str()])
+                .inc();
+        }
+        state
+            .metrics
+            .hits
+            .with_label_values(&[locale.as_str()])
+            .inc_by(response.hits.len() as u64);
+    }
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Search articles.
+#[utoipa::path(get, path = "/search", params(SearchParams),
+    responses(
+        (status = 200, description = "Ranked articles with snippets", body = SearchResponse),
+        (status = 400, description = "Invalid query, limit, offset or locale", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client", body = ErrorBody),
+        (status = 503, description = "No index is loaded", body = ErrorBody),
+    ))]
+pub async fn search_get(
+    state: web::Data<AppState>,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    run_search(&state, params.into_inner())
+}
+
+/// Search articles (parameters as a JSON body).
+#[utoipa::path(post, path = "/search", request_body = SearchParams,
+    responses(
+        (status = 200, description = "Ranked articles with snippets", body = SearchResponse),
+        (status = 400, description = "Invalid JSON, query, limit, offset or locale", body = ErrorBody),
+        (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client", body = ErrorBody),
+    ))]
+pub async fn search_post(
+    state: web::Data<AppState>,
+    params: web::Json<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    run_search(&state, params.into_inner())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// The text typed so far.
+    pub q: Option<String>,
+    /// Locale of the titles to complete; detected when absent.
+    pub locale: Option<String>,
+    /// Number of suggestions, 1 to 20 (default 8).
+    pub limit: Option<i64>,
+}
+
+/// Completions from titles and headings, for every keystroke.
+#[utoipa::path(get, path = "/suggest", params(SuggestParams),
+    responses(
+        (status = 200, description = "Completions", body = SuggestResponse),
+        (status = 400, description = "Invalid query, limit or locale", body = ErrorBody),
+    ))]
+pub async fn suggest(
+    state: web::Data<AppState>,
+    params: web::Query<SuggestParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let limit = params.limit.unwrap_or(8);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and 20, got {limit}"),
+        ));
+    }
+    let locale = parse_locale(params.locale.as_deref())?;
+    let q = params.q.unwrap_or_default();
+    let response = state.engine.suggest(&q, locale.as_ref(), limit as usize)?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// One article's metadata and sections.
+#[utoipa::path(get, path = "/articles/{locale}/{id}",
+    params(("locale" = String, Path, description = "Locale, e.g. ja-jp"),
+           ("id" = String, Path, description = "Article id: its path in the locale folder, slashes included")),
+    responses(
+        (status = 200, description = "The article", body = ArticleView),
+        (status = 400, description = "Invalid or unknown locale", body = ErrorBody),
+        (status = 404, description = "No such article", body = ErrorBody),
+    ))]
+pub async fn article(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (locale, id) = path.into_inner();
+    let locale = parse_locale(Some(&locale))?
+        .ok_or_else(|| ApiError::bad_request("invalid_locale", "empty locale"))?;
+    // The id is looked up as an index term, never used as a file path.
+    match state.engine.article(&locale, &id)? {
+        Some(view) => Ok(HttpResponse::Ok().json(view)),
+        None => Err(ApiError::not_found(format!(
+            "no article {id:?} in {locale}"
+        ))),
+    }
+}
+
+/// Indexed locales.
+#[utoipa::path(get, path = "/locales", responses((status = 200, description = "Indexed locales", body = Vec<LocaleInfo>)))]
+pub async fn locales(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.engine.locales())
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Health)))]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: an index is loaded.
+#[utoipa::path(get, path = "/ready", responses(
+    (status = 200, description = "Index loaded", body = Health),
+    (status = 503, description = "No index loaded", body = ErrorBody)))]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.engine.snapshot().locales.is_empty() {
+        return Err(SearchError::NoIndex.into());
+    }
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.engine))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3 document")))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(super::openapi::document())
+}
+
+fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+    let Some(key) = &state.admin_key else {
+        return Err(ApiError::not_found(
+            "admin routes are disabled (set KENSAKU_ADMIN_KEY to enable them)",
+        ));
+    };
+    let provided = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match provided {
+        None => Err(ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send `Authorization: Bearer <admin key>`",
+        )),
+        Some(candidate) if key.matches(candidate.trim()) => Ok(()),
+        Some(_) => Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "wrong admin key",
+        )),
+    }
+}
+
+/// Rebuild the index from the configured corpus while searches keep answering.
+#[utoipa::path(post, path = "/admin/reindex", security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Reindex started", body = ReindexStatus),
+        (status = 401, description = "No bearer token", body = ErrorBody),
+        (status = 403, description = "Wrong admin key", body = ErrorBody),
+        (status = 404, description = "Admin routes disabled (no key configured)", body = ErrorBody),
+        (status = 409, description = "A reindex is already running", body = ErrorBody),
+    ))]
+pub async fn reindex(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&state, &request)?;
+    let state_for_done = state.clone();
+    let started = state.reindexer.start(state.engine.clone(), move |ok| {
+        let outcome = if ok { "succeeded" } else { "failed" };
+        state_for_done
+            .metrics
+            .reindexes
+            .with_label_values(&[outcome])
+            .inc();
+    });
+    if !started {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "reindex_running",
+            "a reindex is already running",
+        ));
+    }
+    Ok(HttpResponse::Accepted().json(state.reindexer.status()))
+}
+
+/// State of the last or current reindex.
+#[utoipa::path(get, path = "/admin/reindex", security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReindexStatus),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    ))]
+pub async fn reindex_status(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&state, &request)?;
+    Ok(HttpResponse::Ok().json(state.reindexer.status()))
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::method_not_allowed())
+}
+
+pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!("no route {}", request.path())))
+}
+
+/// The demo docs page with the search box.
+pub async fn home(state: web::Data<AppState>) -> HttpResponse {
+    pages::html(pages::home(&state.engine.locales()))
+}
+
+/// A rendered article of the demo site (search results link here by default).
+pub async fn doc_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (locale, path) = path.into_inner();
+    let locale = parse_locale(Some(&locale))?.ok_or_else(|| ApiError::not_found("no locale"))?;
+    let id = format!("{}.md", path.trim_end_matches(".md"));
+    match state.engine.article(&locale, &id)? {
+        Some(view) => Ok(pages::html(pages::article(&view, &state.engine.locales()))),
+        None => Err(ApiError::not_found(format!(
+            "no article {id:?} in {locale}"
+        ))),
+    }
+}
