@@ -1,1 +1,367 @@
-// placeholder
+/*! kensaku search box — embed with
+ *  <script src="https://search.example.com/widget.js" data-endpoint="https://search.example.com" defer></script>
+ *  and a <kensaku-search></kensaku-search> (or <div data-kensaku>) where the box goes.
+ *  The locale comes from the element's `locale` attribute, else <html lang>. */
+(function () {
+  "use strict";
+  if (window.KensakuSearch) return;
+
+  var script = document.currentScript;
+  var ENDPOINT = ((script && script.getAttribute("data-endpoint")) || "").replace(/\/+$/, "");
+  var DEBOUNCE_MS = 120;
+  var LIMIT = 8;
+  var serial = 0;
+  var localesPromise = null;
+
+  var TEXT = {
+    en: { placeholder: "Search docs", searching: "Searching…", none: "No results for", error: "Search is unavailable. Try again.", others: "Results in other languages:", results: "results" },
+    ja: { placeholder: "ドキュメントを検索", searching: "検索中…", none: "一致する結果がありません:", error: "検索を利用できません。もう一度お試しください。", others: "他の言語の結果:", results: "件" },
+    zh: { placeholder: "搜索文档", searching: "正在搜索…", none: "没有结果:", error: "搜索暂时不可用，请重试。", others: "其他语言的结果:", results: "条结果" },
+    ko: { placeholder: "문서 검색", searching: "검색 중…", none: "결과 없음:", error: "검색을 사용할 수 없습니다. 다시 시도하세요.", others: "다른 언어의 결과:", results: "개 결과" },
+    ru: { placeholder: "Поиск по документации", searching: "Поиск…", none: "Ничего не найдено:", error: "Поиск недоступен. Повторите попытку.", others: "Результаты на других языках:", results: "результатов" },
+    fr: { placeholder: "Rechercher dans la documentation", searching: "Recherche…", none: "Aucun résultat pour", error: "La recherche est indisponible. Réessayez.", others: "Résultats dans d'autres langues :", results: "résultats" },
+    de: { placeholder: "Dokumentation durchsuchen", searching: "Suche…", none: "Keine Ergebnisse für", error: "Die Suche ist nicht verfügbar. Bitte erneut versuchen.", others: "Ergebnisse in anderen Sprachen:", results: "Ergebnisse" },
+    es: { placeholder: "Buscar en la documentación", searching: "Buscando…", none: "No hay resultados para", error: "La búsqueda no está disponible. Inténtelo de nuevo.", others: "Resultados en otros idiomas:", results: "resultados" }
+  };
+
+  function text(lang) {
+    return TEXT[(lang || "en").split("-")[0]] || TEXT.en;
+  }
+
+  function el(tag, className, attrs) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (attrs) for (var k in attrs) node.setAttribute(k, attrs[k]);
+    return node;
+  }
+
+  /* Rebuilds server HTML keeping only <mark>: everything else becomes text.
+     DOMParser documents are inert (no scripts run, no resources load). */
+  function safeHighlight(html) {
+    var fragment = document.createDocumentFragment();
+    var parsed = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html").body;
+    (function walk(parent) {
+      for (var n = parent.firstChild; n; n = n.nextSibling) {
+        if (n.nodeType === 3) fragment.appendChild(document.createTextNode(n.nodeValue));
+        else if (n.nodeType === 1 && n.nodeName === "MARK") {
+          var mark = document.createElement("mark");
+          mark.textContent = n.textContent;
+          fragment.appendChild(mark);
+        } else if (n.nodeType === 1) walk(n);
+      }
+    })(parsed);
+    return fragment;
+  }
+
+  /* Only http(s) and same-origin relative links: never javascript:, data:… */
+  function safeUrl(url, section) {
+    try {
+      var u = new URL(url, ENDPOINT || window.location.href);
+      if (u.protocol !== "http:" && u.protocol !== "https:") return null;
+      if (section) u.hash = section;
+      return u.href;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function fetchJson(path, signal) {
+    return fetch(ENDPOINT + path, { signal: signal, headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  function indexedLocales() {
+    if (!localesPromise) {
+      localesPromise = fetchJson("/locales").catch(function () {
+        localesPromise = null;
+        return [];
+      });
+    }
+    return localesPromise;
+  }
+
+  /* The page language as an indexed locale: exact tag, else same language. */
+  function resolveLocale(wanted) {
+    wanted = (wanted || "").toLowerCase().replace("_", "-");
+    return indexedLocales().then(function (list) {
+      var tags = list.map(function (l) { return l.locale; });
+      if (tags.indexOf(wanted) >= 0) return wanted;
+      var primary = wanted.split("-")[0];
+      for (var i = 0; i < tags.length; i++) if (tags[i].split("-")[0] === primary) return tags[i];
+      return null;
+    });
+  }
+
+  function Box(host) {
+    this.host = host;
+    this.id = "kensaku-" + ++serial;
+    this.active = -1;
+    this.hits = [];
+    this.composing = false;
+    this.timer = null;
+    this.controller = null;
+    this.sequence = 0;
+    this.pageLang = host.getAttribute("locale") || host.getAttribute("data-locale") || document.documentElement.lang || "en";
+    this.t = text(this.pageLang);
+    this.localePromise = resolveLocale(this.pageLang);
+    this.render();
+    this.bind();
+  }
+
+  Box.prototype.render = function () {
+    var root = el("div", "kensaku");
+    this.input = el("input", "kensaku-input", {
+      type: "search",
+      role: "combobox",
+      "aria-expanded": "false",
+      "aria-controls": this.id + "-list",
+      "aria-autocomplete": "list",
+      "aria-label": this.t.placeholder,
+      placeholder: this.t.placeholder + " (/)",
+      autocomplete: "off",
+      autocapitalize: "off",
+      spellcheck: "false",
+      enterkeyhint: "search"
+    });
+    this.panel = el("div", "kensaku-panel");
+    this.panel.hidden = true;
+    this.status = el("div", "kensaku-status", { role: "status", "aria-live": "polite" });
+    this.list = el("ul", "kensaku-list", { id: this.id + "-list", role: "listbox", "aria-label": this.t.placeholder });
+    this.hint = el("div", "kensaku-hint");
+    this.panel.appendChild(this.status);
+    this.panel.appendChild(this.list);
+    this.panel.appendChild(this.hint);
+    root.appendChild(this.input);
+    root.appendChild(this.panel);
+    this.host.appendChild(root);
+    this.root = root;
+  };
+
+  Box.prototype.bind = function () {
+    var self = this;
+    this.input.addEventListener("compositionstart", function () {
+      self.composing = true;
+      clearTimeout(self.timer);
+    });
+    this.input.addEventListener("compositionend", function () {
+      self.composing = false;
+      self.schedule();
+    });
+    this.input.addEventListener("input", function (e) {
+      // Inside an IME composition the text is not what the user means yet.
+      if (self.composing || e.isComposing) return;
+      self.schedule();
+    });
+    this.input.addEventListener("keydown", function (e) {
+      if (e.isComposing || self.composing || e.keyCode === 229) return;
+      if (e.key === "ArrowDown") { e.preventDefault(); self.move(1); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); self.move(-1); }
+      else if (e.key === "Enter") { e.preventDefault(); self.open(self.active >= 0 ? self.active : 0); }
+      else if (e.key === "Escape") {
+        if (!self.panel.hidden) self.close();
+        else { self.input.value = ""; }
+      }
+    });
+    this.input.addEventListener("focus", function () {
+      if (self.hits.length || self.status.textContent) self.show();
+    });
+    document.addEventListener("click", function (e) {
+      if (!self.root.contains(e.target)) self.close();
+    });
+    this.list.addEventListener("mousemove", function (e) {
+      var li = e.target.closest && e.target.closest("li[role=option]");
+      if (li) self.select(Number(li.getAttribute("data-index")));
+    });
+  };
+
+  Box.prototype.schedule = function () {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.search(); }, DEBOUNCE_MS);
+  };
+
+  Box.prototype.search = function () {
+    var self = this;
+    var q = this.input.value.trim();
+    if (this.controller) this.controller.abort();
+    if (!q) {
+      this.hits = [];
+      this.list.textContent = "";
+      this.status.textContent = "";
+      this.hint.textContent = "";
+      this.close();
+      return;
+    }
+    var sequence = ++this.sequence;
+    this.controller = new AbortController();
+    var signal = this.controller.signal;
+    this.root.classList.add("kensaku-loading");
+    this.status.textContent = this.t.searching;
+    this.show();
+    this.localePromise
+      .then(function (locale) {
+        var params = "q=" + encodeURIComponent(q) + "&limit=" + LIMIT + (locale ? "&locale=" + encodeURIComponent(locale) : "");
+        return fetchJson("/search?" + params, signal).then(function (response) {
+          if (response.hits.length || !locale) return [response, null];
+          // Nothing in the page's language: does another language have it?
+          return fetchJson("/search?q=" + encodeURIComponent(q) + "&limit=" + LIMIT, signal).then(
+            function (other) { return [response, other.locale !== locale && other.hits.length ? other : null]; },
+            function () { return [response, null]; }
+          );
+        });
+      })
+      .then(function (pair) {
+        if (sequence !== self.sequence) return;
+        self.root.classList.remove("kensaku-loading");
+        self.show_results(q, pair[0], pair[1]);
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;
+        if (sequence !== self.sequence) return;
+        self.root.classList.remove("kensaku-loading");
+        self.root.classList.add("kensaku-error");
+        self.hits = [];
+        self.list.textContent = "";
+        self.hint.textContent = "";
+        self.status.textContent = self.t.error;
+      });
+  };
+
+  Box.prototype.show_results = function (q, response, other) {
+    this.root.classList.remove("kensaku-error");
+    this.hits = response.hits;
+    this.active = -1;
+    this.input.removeAttribute("aria-activedescendant");
+    this.list.textContent = "";
+    this.hint.textContent = "";
+    var self = this;
+    this.hits.forEach(function (hit, i) { self.list.appendChild(self.option(hit, i)); });
+    if (this.hits.length) {
+      this.status.textContent = response.total + " " + this.t.results;
+      this.status.className = "kensaku-status kensaku-count";
+    } else {
+      this.status.className = "kensaku-status";
+      this.status.textContent = this.t.none + " \u201c" + q + "\u201d";
+    }
+    if (other) {
+      var label = el("span");
+      label.textContent = this.t.others + " ";
+      var button = el("button", "kensaku-other", { type: "button", lang: other.locale });
+      button.textContent = other.locale + " (" + other.total + ")";
+      button.addEventListener("click", function () { self.show_results(q, other, null); self.input.focus(); });
+      this.hint.appendChild(label);
+      this.hint.appendChild(button);
+    }
+    this.show();
+  };
+
+  Box.prototype.option = function (hit, i) {
+    var li = el("li", "kensaku-option", { role: "option", id: this.id + "-opt-" + i, "aria-selected": "false", "data-index": String(i), lang: hit.locale });
+    var href = safeUrl(hit.url, hit.section);
+    var a = el(href ? "a" : "span", "kensaku-link");
+    if (href) { a.href = href; a.tabIndex = -1; }
+    var title = el("span", "kensaku-title");
+    title.textContent = hit.title;
+    a.appendChild(title);
+    if (hit.section_title && hit.section_title !== hit.title) {
+      var section = el("span", "kensaku-section");
+      section.textContent = hit.section_title;
+      a.appendChild(section);
+    }
+    var snippet = el("span", "kensaku-snippet");
+    snippet.appendChild(safeHighlight(hit.snippet || ""));
+    a.appendChild(snippet);
+    li.appendChild(a);
+    return li;
+  };
+
+  Box.prototype.select = function (i) {
+    var options = this.list.querySelectorAll("li[role=option]");
+    if (!options.length) return;
+    if (this.active >= 0 && options[this.active]) options[this.active].setAttribute("aria-selected", "false");
+    this.active = (i + options.length) % options.length;
+    var current = options[this.active];
+    current.setAttribute("aria-selected", "true");
+    this.input.setAttribute("aria-activedescendant", current.id);
+    if (current.scrollIntoView) current.scrollIntoView({ block: "nearest" });
+  };
+
+  Box.prototype.move = function (delta) {
+    if (this.panel.hidden) this.show();
+    this.select(this.active < 0 ? (delta > 0 ? 0 : -1) : this.active + delta);
+  };
+
+  Box.prototype.open = function (i) {
+    var hit = this.hits[i];
+    if (!hit) { this.search(); return; }
+    var href = safeUrl(hit.url, hit.section);
+    if (href) window.location.assign(href);
+  };
+
+  Box.prototype.show = function () {
+    this.panel.hidden = false;
+    this.input.setAttribute("aria-expanded", "true");
+  };
+
+  Box.prototype.close = function () {
+    this.panel.hidden = true;
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
+  };
+
+  Box.prototype.focus = function () {
+    this.input.focus();
+    this.input.select();
+  };
+
+  var boxes = [];
+
+  function mount(host) {
+    if (host.kensaku) return host.kensaku;
+    host.kensaku = new Box(host);
+    boxes.push(host.kensaku);
+    return host.kensaku;
+  }
+
+  if (window.customElements && !customElements.get("kensaku-search")) {
+    customElements.define("kensaku-search", class extends HTMLElement {
+      connectedCallback() { mount(this); }
+    });
+  }
+
+  /* One script tag is enough: the stylesheet comes from the same server
+     unless the page already links it (to override it). */
+  function ensureStyles() {
+    var links = document.querySelectorAll("link[rel=stylesheet]");
+    for (var i = 0; i < links.length; i++) if (/\/widget\.css(\?|$)/.test(links[i].href)) return;
+    var link = el("link", null, { rel: "stylesheet", href: ENDPOINT + "/widget.css" });
+    document.head.appendChild(link);
+  }
+
+  function mountAll() {
+    ensureStyles();
+    var hosts = document.querySelectorAll("kensaku-search, [data-kensaku]");
+    for (var i = 0; i < hosts.length; i++) mount(hosts[i]);
+  }
+
+  // "/" or Ctrl/Cmd+K focuses the first box, unless the user is typing elsewhere.
+  document.addEventListener("keydown", function (e) {
+    if (!boxes.length || e.defaultPrevented || e.isComposing) return;
+    var target = e.target;
+    var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if ((e.key === "k" || e.key === "K") && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      boxes[0].focus();
+    } else if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      boxes[0].focus();
+    }
+  });
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
+  else mountAll();
+
+  window.KensakuSearch = { mount: mount };
+})();

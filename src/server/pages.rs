@@ -77,8 +77,9 @@ fn page(lang: &str, title: &str, locales: &[LocaleInfo], main: &str, home_link: 
     )
 }
 
-/// The home page: what the demo is, how to try it.
-pub fn home(locales: &[LocaleInfo]) -> String {
+/// The home page: what the demo is, how to try it. `lang` is the page
+/// language the search box searches (an indexed locale).
+pub fn home(lang: &str, locales: &[LocaleInfo]) -> String {
     let documents: u64 = locales.iter().map(|l| l.documents).sum();
     let mut main = String::from(
         "<h1>Multilingual docs search</h1>\n\
@@ -101,7 +102,7 @@ pub fn home(locales: &[LocaleInfo]) -> String {
         );
     }
     main.push_str("</ul>\n");
-    page("en", "kensaku — docs search demo", locales, &main, "/")
+    page(lang, "kensaku — docs search demo", locales, &main, "/")
 }
 
 /// An article page, as the search results link to it.

@@ -324,9 +324,27 @@ pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found(format!("no route {}", request.path())))
 }
 
-/// The demo docs page with the search box.
-pub async fn home(state: web::Data<AppState>) -> HttpResponse {
-    pages::html(pages::home(&state.engine.locales()))
+#[derive(Debug, Deserialize)]
+pub struct HomeParams {
+    lang: Option<String>,
+}
+
+/// The demo docs page with the search box, in the language `?lang=` names
+/// (an indexed locale; English, or the first locale, otherwise).
+pub async fn home(state: web::Data<AppState>, params: web::Query<HomeParams>) -> HttpResponse {
+    let locales = state.engine.locales();
+    let wanted = params.lang.as_deref().and_then(|l| Locale::parse(l).ok());
+    let lang = wanted
+        .filter(|w| locales.iter().any(|l| &l.locale == w))
+        .or_else(|| {
+            locales
+                .iter()
+                .map(|l| l.locale.clone())
+                .find(|l| l.as_str().starts_with("en"))
+        })
+        .or_else(|| locales.first().map(|l| l.locale.clone()))
+        .map_or_else(|| "en".to_string(), |l| l.to_string());
+    pages::html(pages::home(&lang, &locales))
 }
 
 /// A rendered article of the demo site (search results link here by default).
