@@ -120,6 +120,74 @@ pub struct Options {
     pub detect_locale: bool,
 }
 
+/// A ranked list per query id, as in a TREC run file.
+pub type Run = BTreeMap<String, Vec<String>>;
+
+/// Reads a TREC run file: `qid Q0 docid rank score tag`, whitespace-separated.
+pub fn read_run(path: &Path) -> anyhow::Result<Run> {
+    use anyhow::Context as _;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut ranked: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.is_empty() {
+            continue;
+        }
+        anyhow::ensure!(
+            fields.len() >= 4,
+            "{}:{}: expected `qid Q0 docid rank …`",
+            path.display(),
+            n + 1
+        );
+        let rank: u32 = fields[3]
+            .parse()
+            .with_context(|| format!("{}:{}: rank is not a number", path.display(), n + 1))?;
+        ranked
+            .entry(fields[0].to_string())
+            .or_default()
+            .push((rank, fields[2].to_string()));
+    }
+    Ok(ranked
+        .into_iter()
+        .map(|(qid, mut docs)| {
+            docs.sort();
+            (qid, docs.into_iter().map(|(_, id)| id).collect())
+        })
+        .collect())
+}
+
+/// Scores an external engine's run with the same metrics.
+pub fn evaluate_run(judgments: &[Judgment], run: &Run) -> Report {
+    let queries = judgments
+        .iter()
+        .map(|j| judge(j, run.get(&j.id).cloned().unwrap_or_default(), 0.0))
+        .collect();
+    summarize(queries)
+}
+
+fn summarize(queries: Vec<QueryResult>) -> Report {
+    let overall = Summary::of(&queries);
+    let mut by_locale: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
+    let mut by_style: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
+    for q in &queries {
+        by_locale.entry(q.locale.to_string()).or_default().push(q);
+        by_style.entry(q.style.clone()).or_default().push(q);
+    }
+    Report {
+        overall,
+        by_locale: by_locale
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(v)))
+            .collect(),
+        by_style: by_style
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(v)))
+            .collect(),
+        queries,
+    }
+}
+
 /// Runs every judgment through the engine.
 pub fn evaluate(
     engine: &Engine,
@@ -145,25 +213,7 @@ pub fn evaluate(
             .collect();
         queries.push(judge(j, returned, response.took_ms));
     }
-    let overall = Summary::of(&queries);
-    let mut by_locale: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
-    let mut by_style: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
-    for q in &queries {
-        by_locale.entry(q.locale.to_string()).or_default().push(q);
-        by_style.entry(q.style.clone()).or_default().push(q);
-    }
-    Ok(Report {
-        overall,
-        by_locale: by_locale
-            .into_iter()
-            .map(|(k, v)| (k, Summary::of(v)))
-            .collect(),
-        by_style: by_style
-            .into_iter()
-            .map(|(k, v)| (k, Summary::of(v)))
-            .collect(),
-        queries,
-    })
+    Ok(summarize(queries))
 }
 
 /// Scores one ranked list against its judgment.
@@ -240,6 +290,19 @@ mod tests {
             relevant: relevant.iter().map(|s| s.to_string()).collect(),
             style: "keywords".into(),
         }
+    }
+
+    #[test]
+    fn trec_runs_are_read_in_rank_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.txt");
+        std::fs::write(&path, "q Q0 b 2 1.0 t\nq Q0 a 1 2.0 t\n\nr Q0 c 1 1.0 t\n").unwrap();
+        let run = read_run(&path).unwrap();
+        assert_eq!(run["q"], ["a", "b"]);
+        let report = evaluate_run(&[judgment(&["b"])], &run);
+        assert!((report.overall.mrr_at_10 - 0.5).abs() < 1e-9);
+        std::fs::write(&path, "q Q0 b\n").unwrap();
+        assert!(read_run(&path).is_err());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show how a locale's analyzer splits text into tokens.
     Analyze(AnalyzeArgs),
+    /// Print the parsed articles of a corpus as JSON lines (to feed other tools).
+    Export(ExportArgs),
     /// Serve the HTTP API, the search box and a demo site (indexes the demo
     /// corpus, or --corpus, first if there is no index yet).
     Serve(crate::server::ServeArgs),
@@ -107,6 +109,20 @@ pub struct EvalArgs {
     /// Ranking weights to override, as JSON (e.g. '{"title": 4.0}'), for tuning.
     #[arg(long)]
     pub ranking: Option<String>,
+    /// Score this TREC run file (`qid Q0 docid rank score tag`, qid = the
+    /// judgment's `id`) instead of searching: the same metrics for any engine.
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Corpus folder; the bundled demo corpus if absent.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Only articles of this locale.
+    #[arg(long)]
+    pub locale: Option<Locale>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search_command(args),
         Command::Eval(args) => eval_command(args),
         Command::Analyze(args) => analyze_command(args),
+        Command::Export(args) => export_command(args),
         Command::Serve(args) => {
             crate::server::run(crate::server::ServerConfig::resolve(args)?)?;
             Ok(ExitCode::SUCCESS)
@@ -238,20 +255,22 @@ fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let mut engine = open_engine(&args.index_dir)?;
-    if let Some(json) = &args.ranking {
-        let ranking: Ranking =
-            serde_json::from_str(json).context("--ranking is not a valid ranking")?;
-        engine = engine.with_ranking(ranking);
-    }
     let judgments = eval::read_judgments(&args.file)?;
-    let report = eval::evaluate(
-        &engine,
-        &judgments,
-        eval::Options {
-            detect_locale: args.detect_locale,
-        },
-    )?;
+    let report = match &args.run {
+        Some(run) => eval::evaluate_run(&judgments, &eval::read_run(run)?),
+        None => {
+            let mut engine = open_engine(&args.index_dir)?;
+            if let Some(json) = &args.ranking {
+                let ranking: Ranking =
+                    serde_json::from_str(json).context("--ranking is not a valid ranking")?;
+                engine = engine.with_ranking(ranking);
+            }
+            let options = eval::Options {
+                detect_locale: args.detect_locale,
+            };
+            eval::evaluate(&engine, &judgments, options)?
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -260,6 +279,43 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
             print!("{}", render::misses(&report));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write as _;
+    let corpus = match args.corpus {
+        Some(path) => Corpus::Dir(path),
+        None => Corpus::Demo,
+    };
+    let (entries, skipped) = corpus.entries();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let urls = UrlTemplate::default();
+    for entry in &entries {
+        if args.locale.is_some() && entry.folder_locale != args.locale {
+            continue;
+        }
+        let bytes = entry
+            .read()
+            .with_context(|| format!("reading {}", entry.source))?;
+        let source = crate::article::Source {
+            id: &entry.id,
+            folder_locale: entry.folder_locale.as_ref(),
+            bytes: &bytes,
+        };
+        match crate::article::parse(&source, &urls) {
+            Ok(parsed) => {
+                serde_json::to_writer(&mut out, &parsed.article)?;
+                out.write_all(b"\n")?;
+            }
+            Err(error) => eprintln!("skipped {}: {error}", entry.source),
+        }
+    }
+    for s in skipped {
+        eprintln!("skipped {}: {}", s.path, s.reason);
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,6 +16,7 @@ use tantivy::tokenizer::{TextAnalyzer, Token};
 use tantivy::{Searcher, Term};
 
 use crate::analysis;
+use crate::analysis::script::Script;
 use crate::index::schema::{Fields, TextField};
 use crate::index::stored::term_hash;
 use crate::locale::Language;
@@ -36,6 +37,9 @@ pub struct Ranking {
     pub body: f32,
     /// Scale of the English (cross-language) group relative to the localized one.
     pub english: f32,
+    /// Its scale when the query has no letter of the locale's script (an
+    /// all-Latin query on a CJK index): then it is the query's only reading.
+    pub english_only: f32,
     /// How sharply partial coverage is punished.
     pub coverage_exponent: f32,
     /// Weight of a compound part or other alternative form.
@@ -59,6 +63,7 @@ impl Default for Ranking {
             keywords: 1.5,
             body: 1.0,
             english: 0.3,
+            english_only: 1.0,
             coverage_exponent: 0.75,
             alternative: 0.5,
             typo_one: 0.5,
@@ -114,9 +119,9 @@ pub struct Plan {
     /// Term hash → concept index, for highlighting in stored term vectors.
     pub highlight: HashMap<u32, usize>,
     pub concepts: Vec<Concept>,
-    /// Share of the query's words this locale recognizes (0..=1): words its
-    /// analyzer drops as function words, or whose forms occur in the index.
-    /// Tells the language of a query better than n-grams do on short text.
+    /// How well this locale knows the query's words (0..=1), see
+    /// [`recognition`]. Tells the language of a query better than n-grams do
+    /// on short text.
     pub recognition: f32,
 }
 
@@ -209,7 +214,7 @@ pub fn plan(
             }
         }
     }
-    let recognition = recognition(&words, &concepts);
+    let recognition = recognition(&words, &concepts, ctx.language);
     groups.push(Group {
         scale: 1.0,
         concept_weights: concepts.iter().map(|c| c.weight).collect(),
@@ -260,8 +265,17 @@ pub fn plan(
                 )?;
             }
         }
+        let native_letters = ctx.language.is_cjk()
+            && text
+                .chars()
+                .any(|c| c.is_alphabetic() && Script::of(c) != Script::Other);
+        let scale = if ctx.language.is_cjk() && !native_letters {
+            ranking.english_only
+        } else {
+            ranking.english
+        };
         groups.push(Group {
-            scale: ranking.english,
+            scale,
             concept_weights: english_concepts.iter().map(|c| c.weight).collect(),
         });
     }
@@ -385,29 +399,36 @@ fn last_word(text: &str, words: &[Token]) -> Option<(String, usize)> {
     Some((first.text.clone(), first.offset_from))
 }
 
-/// Share of `words` that the locale recognizes: dropped by its analyzer as
-/// function words, or overlapping a concept that occurs in the index.
-fn recognition(words: &[Token], concepts: &[Concept]) -> f32 {
+/// How well the locale knows `words` (0..=1): each word scores 1 if a form of
+/// it occurs in the index or the analyzer drops it, 2 if it is a stop word of
+/// a language with stop-word lists (function words are the strongest
+/// language signal in short text: both French and English docs contain
+/// "customer", only English drops "how"). CJK analyzers drop by part of
+/// speech, which also drops characters they misread, so no bonus there.
+fn recognition(words: &[Token], concepts: &[Concept], language: Language) -> f32 {
+    let function_word = if language.is_cjk() { 1 } else { 2 };
     let mut total = 0;
-    let mut recognized = 0;
+    let mut score = 0;
     let mut previous_position = usize::MAX;
     for word in words {
         if word.position == previous_position {
             continue;
         }
         previous_position = word.position;
-        total += 1;
+        total += 2;
         let mut overlapping = concepts
             .iter()
             .filter(|c| c.from < word.offset_to && c.to > word.offset_from)
             .peekable();
-        if overlapping.peek().is_none() || overlapping.any(|c| c.weight > 0.0) {
-            recognized += 1;
+        if overlapping.peek().is_none() {
+            score += function_word;
+        } else if overlapping.any(|c| c.weight > 0.0) {
+            score += 1;
         }
     }
     if total == 0 {
         0.0
     } else {
-        recognized as f32 / total as f32
+        score as f32 / total as f32
     }
 }
