@@ -1,7 +1,5 @@
 //! Property tests: analyzers and snippets on random text in every script.
 
-use std::collections::HashMap;
-
 use kensaku::analysis::{analyze, build};
 use kensaku::index::stored::{TermVector, term_hash};
 use kensaku::locale::Language;
@@ -70,15 +68,16 @@ proptest! {
         let mut analyzer = build(language);
         let tokens = analyze(&mut analyzer, &body);
         let termvec = TermVector::encode(tokens.iter().map(|t| (t.text.as_str(), t.offset_from, t.offset_to)));
-        let mut highlight = HashMap::new();
+        let mut pairs = Vec::new();
         if !tokens.is_empty() {
             for (i, pick) in picks.iter().enumerate() {
-                highlight.insert(term_hash(&pick.get(&tokens).text), i);
+                pairs.push((term_hash(&pick.get(&tokens).text), i));
             }
         }
+        let highlight = snippet::Highlighter::new(pairs);
         let weights = vec![1.0; picks.len()];
         let target = snippet::target_chars(language.is_cjk());
-        let out = snippet(&body, &termvec, &[], &highlight, &weights, target);
+        let out = snippet(body.as_bytes(), &termvec, &[], &highlight, &weights, target);
         check_html(&out.html, &body)?;
         // Every mark covers whole tokens of the body.
         for marked in marked_texts(&out.html) {
@@ -146,4 +145,34 @@ fn unescape(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+fn ascii_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            6 => prop::char::range('a', 'e'),
+            2 => prop::char::range('A', 'C'),
+            3 => prop::char::range('0', '3'),
+            4 => prop::sample::select(vec![' ', '.', ',', ';', ':', '\'', '_', '-', '"', '\n', '/', '!', '(', ')']),
+        ],
+        0..60,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The ASCII fast path finds exactly the UAX #29 words.
+    #[test]
+    fn ascii_words_match_unicode_segmentation(text in ascii_text()) {
+        use unicode_segmentation::UnicodeSegmentation;
+        let expected: Vec<(usize, usize)> = text
+            .split_word_bound_indices()
+            .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+            .map(|(i, w)| (i, i + w.len()))
+            .collect();
+        let fast: Vec<(usize, usize)> = kensaku::analysis::segment::ascii_words(text.as_bytes()).collect();
+        prop_assert_eq!(fast, expected, "{:?}", text);
+    }
 }

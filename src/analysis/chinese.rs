@@ -5,10 +5,11 @@
 //! position, as jieba's `cut_for_search` does, so both the whole word and its
 //! parts match.
 
-use std::collections::HashSet;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use jieba_rs::Jieba;
+
+use rustc_hash::FxHashSet;
 
 use super::segment::{Segmenter, TokenSink};
 
@@ -18,7 +19,7 @@ fn jieba() -> &'static Arc<Jieba> {
 }
 
 /// Function words and question words that carry no topic.
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "的",
         "了",

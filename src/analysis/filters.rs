@@ -1,5 +1,7 @@
 //! Token filters shared by the analyzers.
 
+use rustc_hash::FxHashMap;
+
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::{IsNormalized, is_nfkc_quick};
@@ -166,55 +168,82 @@ fn remove_english_possessive(text: &mut String) -> bool {
 
 /// Snowball stemming that leaves identifiers alone: a word with digits
 /// (`21Vianet`, `3.6.3`, `o365`) is a name, not an inflected word.
+///
+/// Stems are memoized per analyzer: word frequencies are Zipfian, so most
+/// tokens of a document were stemmed before.
 #[derive(Clone, Copy, Debug)]
 pub struct Stem(pub frostem::Algorithm);
+
+/// Entries kept before the memo starts over (bounded memory per analyzer).
+const STEM_MEMO_CAPACITY: usize = 1 << 16;
 
 impl TokenFilter for Stem {
     type Tokenizer<T: Tokenizer> = StemTokenizer<T>;
     fn transform<T: Tokenizer>(self, inner: T) -> StemTokenizer<T> {
         StemTokenizer {
+            stemmer: frostem::Stemmer::new(self.0),
             algorithm: self.0,
+            memo: FxHashMap::default(),
             inner,
         }
     }
 }
 
-#[derive(Clone)]
 pub struct StemTokenizer<T> {
+    stemmer: frostem::Stemmer,
     algorithm: frostem::Algorithm,
+    memo: FxHashMap<String, String>,
     inner: T,
 }
 
-impl<T: Tokenizer> Tokenizer for StemTokenizer<T> {
-    type TokenStream<'a> = StemStream<T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        StemStream {
-            tail: self.inner.token_stream(text),
+impl<T: Clone> Clone for StemTokenizer<T> {
+    fn clone(&self) -> Self {
+        StemTokenizer {
             stemmer: frostem::Stemmer::new(self.algorithm),
+            algorithm: self.algorithm,
+            memo: FxHashMap::default(),
+            inner: self.inner.clone(),
         }
     }
 }
 
-pub struct StemStream<T> {
-    tail: T,
-    stemmer: frostem::Stemmer,
+impl<T: Tokenizer> Tokenizer for StemTokenizer<T> {
+    type TokenStream<'a> = StemStream<'a, T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        if self.memo.len() > STEM_MEMO_CAPACITY {
+            self.memo.clear();
+        }
+        StemStream {
+            tail: self.inner.token_stream(text),
+            stemmer: &self.stemmer,
+            memo: &mut self.memo,
+        }
+    }
 }
 
-impl<T: TokenStream> TokenStream for StemStream<T> {
+pub struct StemStream<'a, T> {
+    tail: T,
+    stemmer: &'a frostem::Stemmer,
+    memo: &'a mut FxHashMap<String, String>,
+}
+
+impl<T: TokenStream> TokenStream for StemStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let token = self.tail.token_mut();
-        if !token.text.bytes().any(|b| b.is_ascii_digit()) {
-            let stemmed = match self.stemmer.stem(&token.text) {
-                std::borrow::Cow::Borrowed(s) if s == token.text => None,
-                other => Some(other.into_owned()),
-            };
-            if let Some(stemmed) = stemmed {
-                token.text = stemmed;
-            }
+        if token.text.bytes().any(|b| b.is_ascii_digit()) {
+            return true;
         }
+        if let Some(stem) = self.memo.get(&token.text) {
+            token.text.clear();
+            token.text.push_str(stem);
+            return true;
+        }
+        let stem = self.stemmer.stem(&token.text).into_owned();
+        let word = std::mem::replace(&mut token.text, stem);
+        self.memo.insert(word, token.text.clone());
         true
     }
     fn token(&self) -> &Token {

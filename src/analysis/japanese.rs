@@ -7,13 +7,14 @@
 //!   関西 / 国際 / 空港) at the compound's position, like Kuromoji's search mode.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::{LazyLock, OnceLock};
 
 use lindera::dictionary::load_dictionary;
 use lindera::mode::{Mode, Penalty};
 use lindera::segmenter::Segmenter as LinderaSegmenter;
 use lindera::worker::SegmentWorker;
+
+use rustc_hash::FxHashSet;
 
 use super::segment::{Segmenter, TokenSink};
 
@@ -95,7 +96,7 @@ fn classify(pos: &str, sub: &str) -> Keep {
 }
 
 /// Content words that are still too common to carry meaning in a query.
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "する",
         "ある",
@@ -149,21 +150,17 @@ impl Segmenter for JapaneseSegmenter {
         let Ok(tokens) = self.normal.segment(run) else {
             return;
         };
-        for mut token in tokens {
+        for token in tokens {
             let (from, to) = (token.byte_start, token.byte_end);
             let surface: Cow<'_, str> = token.surface.clone();
             if !surface.chars().any(char::is_alphanumeric) {
                 continue;
             }
-            let details = token.details();
-            let pos = details.first().copied().unwrap_or("UNK");
-            let sub = details.get(1).copied().unwrap_or("*");
+            let mut details = super::lindera_details(&token);
+            let pos = details.next().unwrap_or("UNK");
+            let sub = details.next().unwrap_or("*");
             let keep = classify(pos, sub);
-            let base = details
-                .get(6)
-                .copied()
-                .filter(|b| *b != "*")
-                .unwrap_or(&surface);
+            let base = details.nth(4).filter(|b| *b != "*").unwrap_or(&surface);
             let text: &str = match keep {
                 Keep::Drop => continue,
                 Keep::BaseForm => base,

@@ -8,13 +8,14 @@
 //! - Compounds are also offered decomposed (청구서 → 청구), like Nori's
 //!   `mixed` mode.
 
-use std::collections::HashSet;
 use std::sync::{LazyLock, OnceLock};
 
 use lindera::dictionary::load_dictionary;
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter as LinderaSegmenter;
 use lindera::worker::SegmentWorker;
+
+use rustc_hash::FxHashSet;
 
 use super::segment::{Segmenter, TokenSink};
 
@@ -61,7 +62,7 @@ fn is_content(tag: &str) -> bool {
 }
 
 /// Content morphemes too common to carry meaning.
-static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "하", "되", "있", "없", "않", "이", "그", "저", "수", "것", "등", "때", "및", "위하",
         "통하", "대하",
@@ -79,20 +80,20 @@ impl Segmenter for KoreanSegmenter {
         let Ok(tokens) = self.worker.segment(run) else {
             return;
         };
-        for mut token in tokens {
+        for token in tokens {
             let (from, to) = (token.byte_start, token.byte_end);
             let surface = &run[from..to];
             if !surface.chars().any(char::is_alphanumeric) {
                 continue;
             }
-            let details = token.details();
-            let tag = details.first().copied().unwrap_or("UNKNOWN");
+            let mut details = super::lindera_details(&token);
+            let tag = details.next().unwrap_or("UNKNOWN");
             let first_tag = tag.split('+').next().unwrap_or(tag);
             if !is_content(first_tag) {
                 continue;
             }
-            let kind = details.get(4).copied().unwrap_or("*");
-            let expression = details.get(7).copied().unwrap_or("*");
+            let kind = details.nth(3).unwrap_or("*");
+            let expression = details.nth(2).unwrap_or("*");
             let surface_is_stop = STOP_WORDS.contains(surface);
             match kind {
                 "Inflect" => {

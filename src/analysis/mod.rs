@@ -163,6 +163,20 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     tokens
 }
 
+/// The detail fields (part of speech, base form, …) of a lindera token, read
+/// lazily from the dictionary: no allocation, unlike `Token::details`.
+pub(crate) fn lindera_details<'a>(
+    token: &lindera::token::Token<'a>,
+) -> impl Iterator<Item = &'a str> + use<'a> {
+    let dictionary = token.dictionary;
+    let id = token.word_id.id() as usize;
+    if token.word_id.is_unknown() {
+        dictionary.unknown_word_details_iter(id)
+    } else {
+        dictionary.word_details_iter(id)
+    }
+}
+
 /// Loads the dictionaries of `language` now rather than on first use.
 pub fn preload(language: Language) {
     match language {

@@ -80,18 +80,111 @@ pub struct WordSegmenter;
 
 impl Segmenter for WordSegmenter {
     fn segment(&mut self, run: &str, offset: usize, sink: &mut TokenSink<'_>) {
-        for (start, word) in run.split_word_bound_indices() {
-            if !word.chars().any(char::is_alphanumeric) {
-                continue;
-            }
+        let mut emit = |start: usize, word: &str| {
             let from = offset + start;
             let position = sink.word(word, from, from + word.len());
             split_letters_and_digits(word, from, position, sink);
+        };
+        // UAX #29 never joins across ASCII whitespace, so each piece between
+        // spaces can take the fast path when it is ASCII.
+        let mut piece_start = 0;
+        for piece in run.split_ascii_whitespace_inclusive() {
+            if piece.is_ascii() {
+                for (start, end) in ascii_words(piece.as_bytes()) {
+                    emit(piece_start + start, &piece[start..end]);
+                }
+            } else {
+                for (start, word) in piece.split_word_bound_indices() {
+                    if word.chars().any(char::is_alphanumeric) {
+                        emit(piece_start + start, word);
+                    }
+                }
+            }
+            piece_start += piece.len();
         }
     }
 }
 
+/// Splitting into pieces that end after a run of ASCII whitespace.
+trait SplitAsciiWhitespaceInclusive {
+    fn split_ascii_whitespace_inclusive(&self) -> impl Iterator<Item = &str>;
+}
+
+impl SplitAsciiWhitespaceInclusive for str {
+    fn split_ascii_whitespace_inclusive(&self) -> impl Iterator<Item = &str> {
+        let bytes = self.as_bytes();
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            if start >= bytes.len() {
+                return None;
+            }
+            let mut i = start;
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let piece = &self[start..i];
+            start = i;
+            Some(piece)
+        })
+    }
+}
+
+/// UAX #29 words of ASCII text that contain a letter or digit, as byte
+/// ranges: the rules that apply to ASCII (WB5–WB13b) without the tables.
+/// Letters, digits and `_` join; `:` `.` `'` join two letters; `,` `;` `.`
+/// `'` join two digits. Property-tested against unicode-segmentation.
+pub fn ascii_words(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            while i < bytes.len() && !word(bytes[i]) {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                return None;
+            }
+            let start = i;
+            let mut has_alnum = false;
+            loop {
+                while i < bytes.len() && word(bytes[i]) {
+                    has_alnum |= bytes[i] != b'_';
+                    i += 1;
+                }
+                if i + 1 < bytes.len() && i > start {
+                    let (before, mid, after) = (bytes[i - 1], bytes[i], bytes[i + 1]);
+                    let letters = before.is_ascii_alphabetic() && after.is_ascii_alphabetic();
+                    let digits = before.is_ascii_digit() && after.is_ascii_digit();
+                    if (letters && matches!(mid, b':' | b'.' | b'\''))
+                        || (digits && matches!(mid, b',' | b';' | b'.' | b'\''))
+                    {
+                        i += 1;
+                        continue;
+                    }
+                }
+                break;
+            }
+            if has_alnum {
+                return Some((start, i));
+            }
+        }
+    })
+}
+
 fn split_letters_and_digits(word: &str, from: usize, position: usize, sink: &mut TokenSink<'_>) {
+    if word.is_ascii() {
+        let bytes = word.as_bytes();
+        let digit = bytes.iter().any(u8::is_ascii_digit);
+        if !(digit
+            && bytes.iter().any(u8::is_ascii_alphabetic)
+            && bytes.iter().all(u8::is_ascii_alphanumeric))
+        {
+            return;
+        }
+    }
     let has_digit = word.chars().any(|c| c.is_numeric());
     let has_letter = word.chars().any(char::is_alphabetic);
     if !(has_digit && has_letter && word.chars().all(char::is_alphanumeric)) {

@@ -8,8 +8,8 @@
 //! one; it is published only after its commit is durable.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,13 +17,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::schema::Term;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
 use crate::analysis;
 use crate::article::{self, ArticleError, DEFAULT_MAX_ARTICLE_BYTES, Source, UrlTemplate};
 use crate::locale::{Language, Locale};
 
 use super::corpus::{Corpus, Entry, Skipped};
+use super::document::ArticleDocument;
+use super::hitstore::HitStoreWriter;
 use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
 use super::schema::{self, Fields, Provenance};
 use super::{IndexError, open_generation};
@@ -107,11 +109,14 @@ struct Existing {
     hash: String,
 }
 
+type WriterCell = Arc<OnceLock<Result<Arc<LocaleWriter>, Arc<IndexError>>>>;
+
 /// A locale whose index this build changes.
 struct LocaleWriter {
     generation: Generation,
     index: Index,
-    writer: IndexWriter,
+    writer: IndexWriter<ArticleDocument>,
+    hits: Mutex<HitStoreWriter>,
     fields: Fields,
     added: AtomicU64,
     removed: AtomicU64,
@@ -162,20 +167,29 @@ pub fn build(
 
     let (entries, mut skipped) = corpus.entries();
     let salt = hash_salt(options);
-    let writers: Mutex<BTreeMap<Locale, std::sync::Arc<LocaleWriter>>> =
-        Mutex::new(BTreeMap::new());
+    // One cell per locale: opening a writer (and loading its dictionaries)
+    // blocks only the threads that need that locale.
+    let writers: Mutex<BTreeMap<Locale, WriterCell>> = Mutex::new(BTreeMap::new());
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
     let bytes_analyzed = AtomicU64::new(0);
     let progress = progress_bar(options.progress, entries.len() as u64);
 
-    let writer_for = |locale: &Locale| -> Result<std::sync::Arc<LocaleWriter>, IndexError> {
-        let mut writers = writers.lock().expect("writer map poisoned");
-        if let Some(w) = writers.get(locale) {
-            return Ok(w.clone());
+    let writer_for = |locale: &Locale| -> Result<Arc<LocaleWriter>, IndexError> {
+        let cell = writers
+            .lock()
+            .expect("writer map poisoned")
+            .entry(locale.clone())
+            .or_default()
+            .clone();
+        let opened = cell.get_or_init(|| {
+            open_writer(dir, locale, served.get(locale), options)
+                .map(Arc::new)
+                .map_err(Arc::new)
+        });
+        match opened {
+            Ok(writer) => Ok(writer.clone()),
+            Err(error) => Err(IndexError::Shared(error.clone())),
         }
-        let w = std::sync::Arc::new(open_writer(dir, locale, served.get(locale), options)?);
-        writers.insert(locale.clone(), w.clone());
-        Ok(w)
     };
 
     entries.par_iter().for_each_init(
@@ -195,6 +209,7 @@ pub fn build(
         },
     );
     progress.finish_and_clear();
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "files processed");
 
     let mut report = BuildReport {
         files: entries.len() as u64,
@@ -230,22 +245,46 @@ pub fn build(
         }
     }
 
-    // Commit every changed locale, but publish nothing yet.
-    let writers = writers.into_inner().expect("writer map poisoned");
-    let mut committed = Vec::with_capacity(writers.len());
-    for (locale, writer) in writers {
-        let writer = std::sync::Arc::into_inner(writer).expect("no other writer handle is alive");
-        let documents = commit(writer.writer, &writer.index, &writer.generation)?;
+    // Commit every changed locale in parallel, but publish nothing yet.
+    let writers: Vec<(Locale, LocaleWriter)> = writers
+        .into_inner()
+        .expect("writer map poisoned")
+        .into_iter()
+        .filter_map(|(locale, cell)| {
+            let writer = Arc::into_inner(cell)?.into_inner()?.ok()?;
+            Some((
+                locale,
+                Arc::into_inner(writer).expect("no other writer handle is alive"),
+            ))
+        })
+        .collect();
+    let commits: Vec<_> = writers
+        .into_par_iter()
+        .map(|(locale, writer)| {
+            let hits = writer.hits.into_inner().expect("hit store poisoned");
+            let documents = commit(writer.writer, hits, &writer.index, &writer.generation);
+            (
+                locale,
+                documents,
+                writer.added,
+                writer.removed,
+                writer.generation,
+            )
+        })
+        .collect();
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed");
+    let mut committed = Vec::with_capacity(commits.len());
+    for (locale, documents, added, removed, generation) in commits {
         report.locales.insert(
             locale,
             LocaleReport {
-                documents,
-                added: writer.added.into_inner(),
-                removed: writer.removed.into_inner(),
-                generation: Some(writer.generation.number),
+                documents: documents?,
+                added: added.into_inner(),
+                removed: removed.into_inner(),
+                generation: Some(generation.number),
             },
         );
-        committed.push(writer.generation);
+        committed.push(generation);
     }
     for (locale, served) in served {
         if let std::collections::btree_map::Entry::Vacant(slot) = report.locales.entry(locale) {
@@ -298,7 +337,7 @@ fn process(
     existing: &HashMap<String, Existing>,
     options: &BuildOptions,
     analyzers: &mut HashMap<Language, TextAnalyzer>,
-    writer_for: &(dyn Fn(&Locale) -> Result<std::sync::Arc<LocaleWriter>, IndexError> + Sync),
+    writer_for: &(dyn Fn(&Locale) -> Result<Arc<LocaleWriter>, IndexError> + Sync),
     bytes_analyzed: &AtomicU64,
 ) -> Outcome {
     let skip = |reason: String| {
@@ -352,8 +391,23 @@ fn process(
         source: entry.source.clone(),
         hash,
     };
-    let doc: TantivyDocument =
-        schema::to_document(&parsed.article, &provenance, &writer.fields, analyzer);
+    let append = |record: &[u8]| {
+        writer
+            .hits
+            .lock()
+            .expect("hit store poisoned")
+            .append_encoded(record)
+    };
+    let doc = match schema::to_document(
+        &parsed.article,
+        &provenance,
+        &writer.fields,
+        analyzer,
+        append,
+    ) {
+        Ok(doc) => doc,
+        Err(e) => return Outcome::Failed(IndexError::io(&writer.generation.path, e)),
+    };
     bytes_analyzed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
 
     // The old document goes first: a delete only affects documents added before it.
@@ -413,7 +467,10 @@ fn open_writer(
     };
     let fields = Fields::from_schema(&index.schema())?;
     let writer = index.writer_with_num_threads(1, options.writer_heap_bytes.max(15_000_000))?;
+    let hits =
+        HitStoreWriter::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
     Ok(LocaleWriter {
+        hits: Mutex::new(hits),
         generation,
         index,
         writer,
@@ -426,10 +483,13 @@ fn open_writer(
 /// Commits, merges what the merge policy asks for, and writes the manifest.
 /// Returns the number of live documents.
 fn commit(
-    mut writer: IndexWriter,
+    mut writer: IndexWriter<ArticleDocument>,
+    hits: HitStoreWriter,
     index: &Index,
     generation: &Generation,
 ) -> Result<u64, IndexError> {
+    hits.finish()
+        .map_err(|e| IndexError::io(&generation.path, e))?;
     writer.commit()?;
     writer.wait_merging_threads()?;
     let reader = index.reader()?;

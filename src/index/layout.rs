@@ -29,7 +29,7 @@ const MANIFEST: &str = "kensaku.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// Version of the on-disk layout and schema; a mismatch forces a full rebuild.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The root folder of all locale indexes.
 #[derive(Debug, Clone)]
@@ -264,7 +264,8 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// generation `from` into the empty folder `to`, so an incremental build can
 /// start from the previous index without touching it. tantivy rewrites its
 /// metadata files by atomic rename, never in place, so shared links stay
-/// intact in `from`; those small files are copied anyway.
+/// intact in `from`; those small files are copied anyway, and so is the hit
+/// store, which the new generation appends to.
 pub fn clone_generation(from: &Path, to: &Path) -> io::Result<()> {
     for entry in fs::read_dir(from)? {
         let entry = entry?;
@@ -277,7 +278,7 @@ pub fn clone_generation(from: &Path, to: &Path) -> io::Result<()> {
             continue;
         }
         let target = to.join(&name);
-        let copy = name_str.ends_with(".json");
+        let copy = name_str.ends_with(".json") || name_str == super::hitstore::FILE_NAME;
         if copy || fs::hard_link(entry.path(), &target).is_err() {
             fs::copy(entry.path(), &target)?;
         }

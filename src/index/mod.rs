@@ -8,6 +8,8 @@
 
 pub mod builder;
 pub mod corpus;
+pub mod document;
+pub mod hitstore;
 pub mod layout;
 pub mod schema;
 pub mod stored;
@@ -45,6 +47,9 @@ pub enum IndexError {
     },
     #[error("{path}: index built by an incompatible kensaku version (run `kensaku index --full`)")]
     Incompatible { path: PathBuf },
+    /// An error met by one thread and seen by others.
+    #[error(transparent)]
+    Shared(std::sync::Arc<IndexError>),
 }
 
 impl IndexError {

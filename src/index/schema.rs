@@ -1,6 +1,5 @@
 //! The schema of a locale's index and the mapping article → document.
 
-use tantivy::TantivyDocument;
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -10,31 +9,30 @@ use crate::analysis;
 use crate::article::Article;
 use crate::locale::Language;
 
+use super::document::ArticleDocument;
+use super::hitstore::HitData;
 use super::stored::{SectionTable, StoredSection, TermVector};
 
 /// Handles of the fields of a locale index.
 ///
 /// Searchable text fields use the locale's analyzer, except `english`, which
-/// always uses the English one. Display data is stored apart from the indexed
-/// text: `body` is indexed from tokens computed once (pre-tokenized) and its
-/// text is stored in `body_text` together with the `termvec` that snippets
-/// scan instead of re-analyzing.
+/// always uses the English one. `body` is indexed from tokens computed once
+/// (pre-tokenized). What results display — title, url, text, section table
+/// and the term vector snippets scan — lives in the [hit store](super::hitstore),
+/// found through the `hit` fast field; tantivy stores only small metadata.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
     pub id: Field,
     pub source: Field,
     pub hash: Field,
-    pub locale: Field,
-    pub url: Field,
+    /// Offset of the document's record in the hit store.
+    pub hit: Field,
     pub title: Field,
     pub description: Field,
     pub keywords: Field,
     pub headings: Field,
     pub body: Field,
     pub english: Field,
-    pub body_text: Field,
-    pub sections: Field,
-    pub termvec: Field,
     pub date: Field,
     pub topic: Field,
     pub service: Field,
@@ -83,17 +81,13 @@ impl Fields {
             id: f("id")?,
             source: f("source")?,
             hash: f("hash")?,
-            locale: f("locale")?,
-            url: f("url")?,
+            hit: f("hit")?,
             title: f("title")?,
             description: f("description")?,
             keywords: f("keywords")?,
             headings: f("headings")?,
             body: f("body")?,
             english: f("english")?,
-            body_text: f("body_text")?,
-            sections: f("sections")?,
-            termvec: f("termvec")?,
             date: f("date")?,
             topic: f("topic")?,
             service: f("service")?,
@@ -107,34 +101,25 @@ impl Fields {
 pub fn build_schema(language: Language) -> (Schema, Fields) {
     let localized = analysis::analyzer_name(language);
     let english = analysis::analyzer_name(Language::En);
-    let text = |analyzer: &str, stored: bool| {
-        let options = TextOptions::default().set_indexing_options(
+    let text = |analyzer: &str| {
+        TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(analyzer)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        if stored {
-            options.set_stored()
-        } else {
-            options
-        }
+        )
     };
     let mut builder = Schema::builder();
     let fields = Fields {
-        id: builder.add_text_field("id", STRING | STORED | FAST),
-        source: builder.add_text_field("source", STRING | STORED | FAST),
-        hash: builder.add_text_field("hash", STRING | STORED | FAST),
-        locale: builder.add_text_field("locale", STORED),
-        url: builder.add_text_field("url", STORED),
-        title: builder.add_text_field("title", text(localized, true)),
-        description: builder.add_text_field("description", text(localized, true)),
-        keywords: builder.add_text_field("keywords", text(localized, false)),
-        headings: builder.add_text_field("headings", text(localized, false)),
-        body: builder.add_text_field("body", text(localized, false)),
-        english: builder.add_text_field("english", text(english, false)),
-        body_text: builder.add_text_field("body_text", STORED),
-        sections: builder.add_bytes_field("sections", STORED),
-        termvec: builder.add_bytes_field("termvec", STORED),
+        id: builder.add_text_field("id", STRING | FAST),
+        source: builder.add_text_field("source", STRING | FAST),
+        hash: builder.add_text_field("hash", STRING | FAST),
+        hit: builder.add_u64_field("hit", FAST),
+        title: builder.add_text_field("title", text(localized)),
+        description: builder.add_text_field("description", text(localized)),
+        keywords: builder.add_text_field("keywords", text(localized)),
+        headings: builder.add_text_field("headings", text(localized)),
+        body: builder.add_text_field("body", text(localized)),
+        english: builder.add_text_field("english", text(english)),
         date: builder.add_text_field("date", STORED),
         topic: builder.add_text_field("topic", STRING | STORED | FAST),
         service: builder.add_text_field("service", STRING | STORED | FAST),
@@ -153,31 +138,31 @@ pub struct Provenance {
     pub hash: String,
 }
 
-/// Turns an article into a document, analyzing its body exactly once: the
-/// same tokens feed the index (pre-tokenized) and the stored term vector.
+/// Turns an article into a document and its hit-store record, analyzing the
+/// body exactly once: the same tokens feed the index (pre-tokenized) and the
+/// term vector. `hit_offset` appends the record and returns its offset.
 pub fn to_document(
     article: &Article,
     provenance: &Provenance,
     fields: &Fields,
     analyzer: &mut TextAnalyzer,
-) -> TantivyDocument {
-    let mut doc = TantivyDocument::new();
+    hit_offset: impl FnOnce(&[u8]) -> std::io::Result<u64>,
+) -> std::io::Result<ArticleDocument> {
+    let mut doc = ArticleDocument::new();
     doc.add_text(fields.id, &article.id);
     doc.add_text(fields.source, &provenance.source);
     doc.add_text(fields.hash, &provenance.hash);
-    doc.add_text(fields.locale, article.locale.as_str());
-    doc.add_text(fields.url, &article.url);
     doc.add_text(fields.title, &article.title);
     doc.add_text(fields.description, &article.description);
     for keyword in &article.keywords {
-        doc.add_text(fields.keywords, keyword);
+        doc.add_text(fields.keywords, keyword.as_str());
     }
 
     let mut body = String::new();
     let mut sections = Vec::with_capacity(article.sections.len());
     for section in &article.sections {
         if !section.heading.is_empty() {
-            doc.add_text(fields.headings, &section.heading);
+            doc.add_text(fields.headings, section.heading.as_str());
         }
         if !body.is_empty() {
             body.push('\n');
@@ -193,21 +178,27 @@ pub fn to_document(
         });
     }
     let tokens = analysis::analyze(analyzer, &body);
-    doc.add_bytes(
-        fields.termvec,
-        &TermVector::encode(
-            tokens
-                .iter()
-                .map(|t| (t.text.as_str(), t.offset_from, t.offset_to)),
-        ),
+    let termvec = TermVector::encode(
+        tokens
+            .iter()
+            .map(|t| (t.text.as_str(), t.offset_from, t.offset_to)),
     );
-    doc.add_bytes(fields.sections, &SectionTable::encode(&sections));
-    doc.add_text(fields.body_text, &body);
-    doc.add_pre_tokenized_text(fields.body, PreTokenizedString { text: body, tokens });
+    let record = HitData {
+        id: &article.id,
+        url: &article.url,
+        title: &article.title,
+        description: &article.description,
+        sections: &SectionTable::encode(&sections),
+        termvec: &termvec,
+        body: &body,
+    }
+    .encode();
+    doc.add_u64(fields.hit, hit_offset(&record)?);
+    doc.add_pre_tokenized(fields.body, PreTokenizedString { text: body, tokens });
 
     let english = article.english();
     if !english.is_empty() {
-        doc.add_text(fields.english, &english);
+        doc.add_text(fields.english, english);
     }
     let meta = &article.meta;
     let optional = [
@@ -219,8 +210,8 @@ pub fn to_document(
     ];
     for (field, value) in optional {
         if let Some(value) = value {
-            doc.add_text(field, value);
+            doc.add_text(field, value.as_str());
         }
     }
-    doc
+    Ok(doc)
 }

@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -29,6 +30,7 @@ use tantivy::{
 };
 
 use crate::analysis;
+use crate::index::hitstore::{self, HitRecord, HitStore};
 use crate::index::layout::IndexDir;
 use crate::index::schema::Fields;
 use crate::index::stored::{SectionTable, StoredSection};
@@ -53,6 +55,9 @@ pub struct LocaleIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    hits: HitStore,
+    /// Each segment's `hit` column (hit-store offsets), by segment ordinal.
+    hit_columns: Vec<Column<u64>>,
     /// Built on first use: most locales never get a suggest request.
     suggester: OnceLock<Arc<suggest::Suggester>>,
 }
@@ -67,10 +72,16 @@ impl LocaleIndex {
         };
         let (index, fields, manifest) = open_generation(&generation)?;
         // A generation never changes once published: no reloading needed.
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let hits =
+            HitStore::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
+        let mut hit_columns = Vec::new();
+        for segment in reader.searcher().segment_readers() {
+            hit_columns.push(segment.fast_fields().u64("hit")?);
+        }
         let size_bytes = std::fs::read_dir(&generation.path)
             .map(|entries| {
                 entries
@@ -89,8 +100,19 @@ impl LocaleIndex {
             index,
             reader,
             fields,
+            hits,
+            hit_columns,
             suggester: OnceLock::new(),
         }))
+    }
+
+    /// The hit-store record of a document.
+    pub fn record(&self, address: DocAddress) -> Option<HitRecord<'_>> {
+        let offset = self
+            .hit_columns
+            .get(address.segment_ord as usize)?
+            .first(address.doc_id)?;
+        self.hits.get(offset)
     }
 
     /// The locale's title-and-heading completions, built on first call.
@@ -98,12 +120,7 @@ impl LocaleIndex {
         if let Some(s) = self.suggester.get() {
             return Ok(s.clone());
         }
-        let built = Arc::new(suggest::Suggester::build(
-            &self.locale,
-            self.language,
-            &self.searcher(),
-            &self.fields,
-        )?);
+        let built = Arc::new(suggest::Suggester::build(self)?);
         Ok(self.suggester.get_or_init(|| built).clone())
     }
 
@@ -289,23 +306,22 @@ impl Engine {
         else {
             return Ok(None);
         };
+        let Some(record) = li.record(address) else {
+            return Err(SearchError::Internal(format!(
+                "{locale}/{id}: no hit-store record"
+            )));
+        };
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let body = text(fields.body_text).unwrap_or_default();
-        let sections = doc
-            .get_first(fields.sections)
-            .and_then(|v| v.as_bytes())
-            .unwrap_or(&[]);
-        let sections = SectionTable::decode(sections)
+        let sections = SectionTable::decode(record.sections)
             .into_iter()
             .map(|s| SectionView {
-                text: body
-                    .get(s.start as usize..s.end as usize)
-                    .unwrap_or("")
+                text: hitstore::str_at(record.body, s.start as usize, s.end as usize)
+                    .1
                     .to_string(),
                 anchor: s.anchor,
                 heading: s.heading,
@@ -315,9 +331,9 @@ impl Engine {
         Ok(Some(ArticleView {
             id: id.to_string(),
             locale: li.locale.clone(),
-            url: text(fields.url).unwrap_or_default(),
-            title: text(fields.title).unwrap_or_default(),
-            description: text(fields.description).unwrap_or_default(),
+            url: record.url.to_string(),
+            title: record.title.to_string(),
+            description: record.description.to_string(),
             date: text(fields.date),
             topic: text(fields.topic),
             service: text(fields.service),
@@ -478,7 +494,7 @@ impl Engine {
     ) -> Result<LocaleResult, SearchError> {
         let searcher = li.searcher();
         if plan.is_empty() {
-            return Ok(LocaleResult::empty(li.clone(), searcher, plan, prior));
+            return Ok(LocaleResult::empty(li.clone(), plan, prior));
         }
         let mut query: Box<dyn Query> = Box::new(plan.query.clone());
         let filters = [
@@ -512,7 +528,6 @@ impl Engine {
         )?;
         Ok(LocaleResult {
             index: li.clone(),
-            searcher,
             plan,
             top,
             total: total as u64,
@@ -528,46 +543,32 @@ impl Engine {
         address: DocAddress,
         score: Score,
     ) -> Result<Hit, SearchError> {
-        let doc: TantivyDocument = result.searcher.doc(address)?;
-        let fields = &result.index.fields;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
+        let Some(record) = result.index.record(address) else {
+            return Err(SearchError::Internal(format!(
+                "{}: document {address:?} has no hit-store record",
+                result.index.locale
+            )));
         };
-        let bytes = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or(&[])
-        };
-        let body = doc
-            .get_first(fields.body_text)
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        let sections: Vec<StoredSection> = SectionTable::decode(bytes(fields.sections));
+        let sections: Vec<StoredSection> = SectionTable::decode(record.sections);
         let weights: Vec<f32> = result.plan.concepts.iter().map(|c| c.weight).collect();
         let target = snippet::target_chars(result.index.language.is_cjk());
         let mut cut = snippet::snippet(
-            body,
-            bytes(fields.termvec),
+            record.body,
+            record.termvec,
             &sections,
             &result.plan.highlight,
             &weights,
             target,
         );
-        if !cut.matched {
-            let description = text(fields.description);
-            if !description.is_empty() {
-                cut.html = snippet::plain(&description, target);
-            }
+        if !cut.matched && !record.description.is_empty() {
+            cut.html = snippet::plain(record.description, target);
         }
         let section = cut.section.and_then(|i| sections.get(i));
         Ok(Hit {
-            id: text(fields.id),
+            id: record.id.to_string(),
             locale: result.index.locale.clone(),
-            title: text(fields.title),
-            url: text(fields.url),
+            title: record.title.to_string(),
+            url: record.url.to_string(),
             section: section.map(|s| s.anchor.clone()).filter(|a| !a.is_empty()),
             section_title: section.map(|s| s.heading.clone()).filter(|h| !h.is_empty()),
             snippet: cut.html,
@@ -579,7 +580,6 @@ impl Engine {
 /// The outcome of searching one locale.
 struct LocaleResult {
     index: Arc<LocaleIndex>,
-    searcher: Searcher,
     plan: plan::Plan,
     top: Vec<(Score, DocAddress)>,
     total: u64,
@@ -588,10 +588,9 @@ struct LocaleResult {
 }
 
 impl LocaleResult {
-    fn empty(index: Arc<LocaleIndex>, searcher: Searcher, plan: plan::Plan, prior: f32) -> Self {
+    fn empty(index: Arc<LocaleIndex>, plan: plan::Plan, prior: f32) -> Self {
         LocaleResult {
             index,
-            searcher,
             plan,
             top: Vec::new(),
             total: 0,

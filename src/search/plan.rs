@@ -8,8 +8,6 @@
 //! reading of the query searches the `english` field (the English originals
 //! of bilingual articles) as a second, lower-weighted group.
 
-use std::collections::HashMap;
-
 use tantivy::query::{BoostQuery, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, Token};
@@ -23,6 +21,7 @@ use crate::locale::Language;
 
 use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, MAX_CONCEPTS};
 use super::expand;
+use super::snippet::Highlighter;
 
 /// Weights of the ranking function. Defaults were tuned on the dev set
 /// (`kensaku eval`, see BENCHMARKS.md); `kensaku eval --ranking '{...}'`
@@ -117,7 +116,7 @@ pub struct Concept {
 pub struct Plan {
     pub query: CoverageQuery,
     /// Term hash → concept index, for highlighting in stored term vectors.
-    pub highlight: HashMap<u32, usize>,
+    pub highlight: Highlighter,
     pub concepts: Vec<Concept>,
     /// How well this locale knows the query's words (0..=1), see
     /// [`recognition`]. Tells the language of a query better than n-grams do
@@ -139,6 +138,48 @@ pub struct Context<'a> {
     pub ranking: &'a Ranking,
 }
 
+/// Document frequencies looked up once per query: planning asks for the
+/// same (field, term) several times, and each lookup walks the term
+/// dictionaries of every segment.
+struct DocFreqs<'a> {
+    searcher: &'a Searcher,
+    known: std::cell::RefCell<Vec<(Field, String, u64)>>,
+}
+
+impl<'a> DocFreqs<'a> {
+    fn new(searcher: &'a Searcher) -> Self {
+        DocFreqs {
+            searcher,
+            known: Default::default(),
+        }
+    }
+
+    fn get(&self, field: Field, term: &str) -> tantivy::Result<u64> {
+        if let Some((_, _, df)) = self
+            .known
+            .borrow()
+            .iter()
+            .find(|(f, t, _)| *f == field && t == term)
+        {
+            return Ok(*df);
+        }
+        let df = self
+            .searcher
+            .doc_freq(&Term::from_field_text(field, term))?;
+        self.known.borrow_mut().push((field, term.to_string(), df));
+        Ok(df)
+    }
+
+    /// The largest document frequency of `term` over `fields`.
+    fn max(&self, fields: &[Field], term: &str) -> tantivy::Result<u64> {
+        let mut max = 0;
+        for &field in fields {
+            max = max.max(self.get(field, term)?);
+        }
+        Ok(max)
+    }
+}
+
 /// Plans `text` against one locale index.
 ///
 /// `localized` and `english` are the index's analyzers; `plain` is the
@@ -151,6 +192,7 @@ pub fn plan(
     plain: &mut TextAnalyzer,
 ) -> tantivy::Result<Plan> {
     let num_docs = ctx.searcher.num_docs().max(1);
+    let dfs = DocFreqs::new(ctx.searcher);
     let ranking = ctx.ranking;
     let mut clauses = Vec::new();
     let mut groups = Vec::new();
@@ -168,7 +210,7 @@ pub fn plan(
     };
     for concept in &mut concepts {
         let main = concept.terms[0].0.clone();
-        let main_df = doc_freq(ctx.searcher, &body_title, &main)?;
+        let main_df = dfs.max(&body_title, &main)?;
         if main_df == 0 && expand::is_expandable(&main) {
             let distance = expand::typo_distance(main.chars().count());
             if distance > 0 {
@@ -193,16 +235,16 @@ pub fn plan(
                 }
             }
         }
-        concept.weight = concept_weight(ctx.searcher, &body_title, concept, num_docs)?;
+        concept.weight = concept_weight(&dfs, &body_title, concept, num_docs)?;
         concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
         if concept.identifier {
             concept.weight *= ranking.identifier;
         }
     }
-    let mut highlight = HashMap::new();
+    let mut highlight = Vec::new();
     for (c, concept) in concepts.iter().enumerate() {
         for (term, term_weight) in &concept.terms {
-            highlight.entry(term_hash(term)).or_insert(c);
+            highlight.push((term_hash(term), c));
             for field in LOCALIZED_FIELDS {
                 let identifier = if concept.identifier {
                     ranking.identifier
@@ -210,7 +252,15 @@ pub fn plan(
                     1.0
                 };
                 let boost = ranking.field_weight(field) * term_weight * identifier;
-                push_term_clause(&mut clauses, ctx, ctx.fields.text(field), term, boost, 0, c)?;
+                push_term_clause(
+                    &mut clauses,
+                    &dfs,
+                    ctx.fields.text(field),
+                    term,
+                    boost,
+                    0,
+                    c,
+                )?;
             }
         }
     }
@@ -252,11 +302,11 @@ pub fn plan(
         english_concepts.truncate(MAX_CONCEPTS);
         let english_field = [ctx.fields.english];
         for (c, concept) in english_concepts.iter_mut().enumerate() {
-            concept.weight = concept_weight(ctx.searcher, &english_field, concept, num_docs)?;
+            concept.weight = concept_weight(&dfs, &english_field, concept, num_docs)?;
             for (term, term_weight) in &concept.terms {
                 push_term_clause(
                     &mut clauses,
-                    ctx,
+                    &dfs,
                     ctx.fields.english,
                     term,
                     *term_weight,
@@ -286,7 +336,7 @@ pub fn plan(
             groups,
             exponent: ranking.coverage_exponent,
         },
-        highlight,
+        highlight: Highlighter::new(highlight),
         concepts,
         recognition,
     })
@@ -295,17 +345,17 @@ pub fn plan(
 /// Adds a term clause unless the term does not occur in the field.
 fn push_term_clause(
     clauses: &mut Vec<Clause>,
-    ctx: &Context<'_>,
+    dfs: &DocFreqs<'_>,
     field: Field,
     term: &str,
     boost: f32,
     group: usize,
     concept: usize,
 ) -> tantivy::Result<()> {
-    let term = Term::from_field_text(field, term);
-    if ctx.searcher.doc_freq(&term)? == 0 {
+    if dfs.get(field, term)? == 0 {
         return Ok(());
     }
+    let term = Term::from_field_text(field, term);
     let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
     clauses.push(Clause {
         query: if boost == 1.0 {
@@ -350,14 +400,6 @@ pub fn group_concepts(tokens: &[Token], alternative_weight: f32) -> Vec<Concept>
     concepts
 }
 
-fn doc_freq(searcher: &Searcher, fields: &[Field], term: &str) -> tantivy::Result<u64> {
-    let mut max = 0;
-    for &field in fields {
-        max = max.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
-    }
-    Ok(max)
-}
-
 fn idf(doc_freq: u64, num_docs: u64) -> f32 {
     let n = num_docs as f32;
     let df = doc_freq as f32;
@@ -366,14 +408,14 @@ fn idf(doc_freq: u64, num_docs: u64) -> f32 {
 
 /// IDF of the concept's commonest indexed form; 0 if no form is indexed.
 fn concept_weight(
-    searcher: &Searcher,
+    dfs: &DocFreqs<'_>,
     fields: &[Field],
     concept: &Concept,
     num_docs: u64,
 ) -> tantivy::Result<f32> {
     let mut best: Option<u64> = None;
     for (term, _) in &concept.terms {
-        let df = doc_freq(searcher, fields, term)?;
+        let df = dfs.max(fields, term)?;
         if df > 0 {
             best = Some(best.map_or(df, |b: u64| b.max(df)));
         }

@@ -9,8 +9,7 @@
 //! only markup is balanced `<mark>`/`</mark>`; every other `<`, `>`, `&`,
 //! `"` and `'` from the article is escaped; a mark spans whole tokens.
 
-use std::collections::HashMap;
-
+use crate::index::hitstore;
 use crate::index::stored::{StoredSection, TermVector};
 
 /// Target length of a snippet, in characters.
@@ -36,50 +35,150 @@ struct Mark {
     concept: usize,
 }
 
-/// Builds the snippet of `body` for the query whose terms hash to the keys of
-/// `highlight` (value: concept index, weighted by `concept_weights`).
+/// The query's terms for highlighting: term hash → concept index.
+///
+/// Probed once per token of every hit's term vector, so a 4096-bit filter
+/// rejects almost every token with one bit test before the sorted array of
+/// the query's few dozen terms is searched.
+#[derive(Debug, Clone)]
+pub struct Highlighter {
+    terms: Vec<(u32, usize)>,
+    filter: Box<[u64; 64]>,
+}
+
+impl Default for Highlighter {
+    fn default() -> Self {
+        Highlighter {
+            terms: Vec::new(),
+            filter: Box::new([0; 64]),
+        }
+    }
+}
+
+impl Highlighter {
+    /// From (term hash, concept) pairs; the first concept of a hash wins.
+    pub fn new(pairs: impl IntoIterator<Item = (u32, usize)>) -> Self {
+        let mut terms: Vec<(u32, usize)> = Vec::new();
+        for (hash, concept) in pairs {
+            if !terms.iter().any(|(h, _)| *h == hash) {
+                terms.push((hash, concept));
+            }
+        }
+        terms.sort_unstable();
+        let mut filter = Box::new([0u64; 64]);
+        for (hash, _) in &terms {
+            let bit = (hash & 4095) as usize;
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Highlighter { terms, filter }
+    }
+
+    #[inline]
+    pub fn concept(&self, hash: u32) -> Option<usize> {
+        let bit = (hash & 4095) as usize;
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        self.terms
+            .binary_search_by_key(&hash, |(h, _)| *h)
+            .ok()
+            .map(|i| self.terms[i].1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+fn is_boundary(bytes: &[u8], i: usize) -> bool {
+    i == bytes.len() || (i < bytes.len() && (bytes[i] & 0xC0) != 0x80)
+}
+
+/// Builds the snippet of `body` (the article's text as stored, possibly
+/// untrusted bytes) for the query described by `highlight`.
+///
+/// Only the region around the chosen passage is read as text (validated
+/// UTF-8); the rest of the body is never touched beyond the term vector.
 pub fn snippet(
-    body: &str,
+    body: &[u8],
     termvec: &[u8],
     sections: &[StoredSection],
-    highlight: &HashMap<u32, usize>,
+    highlight: &Highlighter,
     concept_weights: &[f32],
     target: usize,
 ) -> Snippet {
-    let mut marks: Vec<Mark> = TermVector::decode(termvec)
-        .filter_map(|occurrence| {
-            let concept = *highlight.get(&occurrence.hash)?;
-            let (start, end) = (occurrence.start as usize, occurrence.end as usize);
-            let valid = start < end
-                && end <= body.len()
-                && body.is_char_boundary(start)
-                && body.is_char_boundary(end);
-            valid.then_some(Mark {
-                start,
-                end,
-                concept,
+    let mut marks: Vec<Mark> = if highlight.is_empty() {
+        Vec::new()
+    } else {
+        TermVector::decode(termvec)
+            .filter_map(|occurrence| {
+                let concept = highlight.concept(occurrence.hash)?;
+                let (start, end) = (occurrence.start as usize, occurrence.end as usize);
+                let valid = start < end
+                    && end <= body.len()
+                    && is_boundary(body, start)
+                    && is_boundary(body, end);
+                valid.then_some(Mark {
+                    start,
+                    end,
+                    concept,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
     let marks = merge_overlapping(marks);
 
-    let (start, end) = match best_window(body, &marks, concept_weights, target) {
-        Some((first, last)) => cut(body, &marks, first, last, target),
-        None => cut(body, &[], 0, 0, target),
-    };
-    let section = section_of(
-        sections,
-        start.max(
-            marks
-                .iter()
-                .find(|m| m.start >= start)
-                .map_or(start, |m| m.start),
+    // The region read as text: the window and enough around it for the cut.
+    let margin = target * 8;
+    let window = best_window(body, &marks, concept_weights, target);
+    let (from, to) = match window {
+        Some((first, last)) => (
+            marks[first].start.saturating_sub(margin),
+            marks[last].end.max(marks[first].start) + margin,
         ),
+        None => (0, margin),
+    };
+    let (region_start, region) = hitstore::str_at(body, from, to);
+    let region_end = region_start + region.len();
+    let local: Vec<Mark> = marks
+        .iter()
+        .filter(|m| m.start >= region_start && m.end <= region_end)
+        .map(|m| Mark {
+            start: m.start - region_start,
+            end: m.end - region_start,
+            concept: m.concept,
+        })
+        .collect();
+    let (start, end) = match window {
+        Some((first, last)) => {
+            let first = local
+                .iter()
+                .position(|m| m.start + region_start == marks[first].start)
+                .unwrap_or(0);
+            let last = local
+                .iter()
+                .rposition(|m| m.end + region_start <= marks[last].end)
+                .unwrap_or(first);
+            cut(region, &local, first, last.max(first), target)
+        }
+        None => cut(region, &[], 0, 0, target),
+    };
+    let anchor = local
+        .iter()
+        .find(|m| m.start >= start)
+        .map_or(start, |m| m.start);
+    let section = section_of(sections, region_start + anchor);
+    let html = render(
+        region,
+        start,
+        end,
+        &local,
+        region_start > 0,
+        region_end < body.len(),
     );
-    let html = render(body, start, end, &marks);
     Snippet {
-        matched: marks.iter().any(|m| m.start >= start && m.end <= end),
+        matched: local.iter().any(|m| m.start >= start && m.end <= end),
         html,
         section,
     }
@@ -103,7 +202,7 @@ fn merge_overlapping(marks: Vec<Mark>) -> Vec<Mark> {
 /// carries the most query weight (each concept counted once, plus a little
 /// per repeated match).
 fn best_window(
-    body: &str,
+    body: &[u8],
     marks: &[Mark],
     weights: &[f32],
     target: usize,
@@ -111,33 +210,34 @@ fn best_window(
     if marks.is_empty() {
         return None;
     }
-    // Bytes per character around the matches, to size the window in bytes.
-    let sample_end = floor_char_boundary(body, (marks[0].start + 600).min(body.len()));
-    let sample_start = floor_char_boundary(body, marks[0].start.saturating_sub(600));
-    let sample = &body[sample_start..sample_end];
-    let bytes_per_char = (sample.len() as f32 / sample.chars().count().max(1) as f32).max(1.0);
+    // Bytes per character around the matches, to size the window in bytes
+    // (UTF-8: every byte that is not a continuation byte starts a character).
+    let sample = &body[marks[0].start.saturating_sub(600)..(marks[0].start + 600).min(body.len())];
+    let chars = sample.iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+    let bytes_per_char = (sample.len() as f32 / chars.max(1) as f32).max(1.0);
     let window = (target as f32 * bytes_per_char * 0.8) as usize;
 
+    let concepts = marks.iter().map(|m| m.concept + 1).max().unwrap_or(0);
+    let weight = |c: usize| weights.get(c).copied().unwrap_or(1.0).max(0.1);
+    let mut counts = vec![0u32; concepts];
+    // Window score, kept up to date as marks enter and leave the window.
+    let mut score = 0.0f32;
     let mut best = (f32::MIN, 0, 0);
-    let mut counts: HashMap<usize, u32> = HashMap::new();
     let mut hi = 0;
     for lo in 0..marks.len() {
         while hi < marks.len() && marks[hi].end <= marks[lo].start + window {
-            *counts.entry(marks[hi].concept).or_default() += 1;
+            let c = marks[hi].concept;
+            score += if counts[c] == 0 { weight(c) } else { 0.05 };
+            counts[c] += 1;
             hi += 1;
         }
-        let score: f32 = counts
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(c, n)| weights.get(*c).copied().unwrap_or(1.0).max(0.1) + 0.05 * (*n - 1) as f32)
-            .sum();
         if score > best.0 + 1e-6 {
             best = (score, lo, hi.max(lo + 1) - 1);
         }
         if hi > lo {
-            if let Some(n) = counts.get_mut(&marks[lo].concept) {
-                *n -= 1;
-            }
+            let c = marks[lo].concept;
+            counts[c] -= 1;
+            score -= if counts[c] == 0 { weight(c) } else { 0.05 };
         } else {
             hi = lo + 1;
         }
@@ -252,13 +352,6 @@ fn is_spaced(text: &str) -> bool {
     cjk * 2 < letters
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 fn section_of(sections: &[StoredSection], offset: usize) -> Option<usize> {
     sections
         .iter()
@@ -267,9 +360,19 @@ fn section_of(sections: &[StoredSection], offset: usize) -> Option<usize> {
 }
 
 /// Escaped text of `body[start..end]` with marks, `…` where text was cut.
-fn render(body: &str, start: usize, end: usize, marks: &[Mark]) -> String {
+/// `more_before` / `more_after`: the body continues beyond `body`'s ends.
+fn render(
+    body: &str,
+    start: usize,
+    end: usize,
+    marks: &[Mark],
+    more_before: bool,
+    more_after: bool,
+) -> String {
     let mut out = String::with_capacity((end - start) + 64);
-    let cut_before = start > 0 && !body[..start].trim_end().ends_with(is_sentence_end);
+    let preceding = body[..start].trim_end();
+    let cut_before =
+        (start > 0 || more_before) && !(start > 0 && preceding.ends_with(is_sentence_end));
     if cut_before {
         out.push('…');
     }
@@ -284,7 +387,7 @@ fn render(body: &str, start: usize, end: usize, marks: &[Mark]) -> String {
     escape_into(&body[at..end], &mut out);
     let trimmed_len = out.trim_end().len();
     out.truncate(trimmed_len);
-    if end < body.len() && !body[end..].starts_with('\n') {
+    if (end < body.len() && !body[end..].starts_with('\n')) || (end == body.len() && more_after) {
         out.push('…');
     }
     out
@@ -308,7 +411,7 @@ pub fn escape_into(text: &str, out: &mut String) {
 /// Plain escaped text cut to `target` characters on a word boundary.
 pub fn plain(text: &str, target: usize) -> String {
     let (start, end) = cut(text, &[], 0, 0, target);
-    render(text, start, end, &[])
+    render(text, start, end, &[], false, false)
 }
 
 #[cfg(test)]
@@ -329,12 +432,8 @@ mod tests {
         TermVector::encode(tokens.iter().map(|(t, s, e)| (t.as_str(), *s, *e)))
     }
 
-    fn highlight(terms: &[&str]) -> HashMap<u32, usize> {
-        terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (term_hash(t), i))
-            .collect()
+    fn highlight(terms: &[&str]) -> Highlighter {
+        Highlighter::new(terms.iter().enumerate().map(|(i, t)| (term_hash(t), i)))
     }
 
     #[test]
@@ -345,7 +444,7 @@ mod tests {
         let body = body.as_str();
         let terms = ["download", "invoice"];
         let s = snippet(
-            body,
+            body.as_bytes(),
             &vector(body, &terms),
             &[],
             &highlight(&terms),
@@ -369,7 +468,7 @@ mod tests {
             + &"More filler text follows here. ".repeat(5);
         let terms = ["reset", "index"];
         let s = snippet(
-            &body,
+            body.as_bytes(),
             &vector(&body, &terms),
             &[],
             &highlight(&terms),
@@ -383,7 +482,7 @@ mod tests {
     fn escapes_article_markup() {
         let body = "Use <script>alert('x')</script> & invoice";
         let s = snippet(
-            body,
+            body.as_bytes(),
             &vector(body, &["invoice"]),
             &[],
             &highlight(&["invoice"]),
@@ -403,7 +502,7 @@ mod tests {
             + &"後の文です。".repeat(10);
         let terms = ["請求", "書", "ダウンロード"];
         let s = snippet(
-            &body,
+            body.as_bytes(),
             &vector(&body, &terms),
             &[],
             &highlight(&terms),
@@ -421,7 +520,7 @@ mod tests {
         let tokens = [("関西国際空港", 0, 18), ("関西", 0, 6), ("国際", 6, 12)];
         let vector = TermVector::encode(tokens.iter().map(|&(t, s, e)| (t, s, e)));
         let s = snippet(
-            body,
+            body.as_bytes(),
             &vector,
             &[],
             &highlight(&["関西", "国際"]),
@@ -430,7 +529,7 @@ mod tests {
         );
         assert_eq!(s.html, "<mark>関西国際</mark>空港に着く");
         let s = snippet(
-            body,
+            body.as_bytes(),
             &vector,
             &[],
             &highlight(&["関西国際空港", "国際"]),
@@ -443,7 +542,7 @@ mod tests {
     #[test]
     fn no_match_gives_the_beginning() {
         let body = "First words of the article. More.";
-        let s = snippet(body, &[], &[], &HashMap::new(), &[], 160);
+        let s = snippet(body.as_bytes(), &[], &[], &Highlighter::default(), &[], 160);
         assert_eq!(s.html, "First words of the article. More.");
         assert!(!s.matched);
     }
@@ -468,7 +567,7 @@ mod tests {
             },
         ];
         let s = snippet(
-            body,
+            body.as_bytes(),
             &vector(body, &["invoice"]),
             &sections,
             &highlight(&["invoice"]),

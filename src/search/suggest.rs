@@ -9,15 +9,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use tantivy::schema::Value;
+use tantivy::DocAddress;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, TantivyDocument};
 
 use crate::analysis;
-use crate::index::schema::Fields;
 use crate::index::stored::SectionTable;
 use crate::locale::{Language, Locale};
 
+use super::LocaleIndex;
 use super::types::{Suggestion, SuggestionKind};
 
 struct Entry {
@@ -40,36 +39,21 @@ pub struct Suggester {
 }
 
 impl Suggester {
-    /// Reads every live document's title and headings.
-    pub fn build(
-        locale: &Locale,
-        language: Language,
-        searcher: &Searcher,
-        fields: &Fields,
-    ) -> tantivy::Result<Suggester> {
-        let mut localized = analysis::build(language);
+    /// Reads every live document's title and headings from the hit store.
+    pub fn build(index: &LocaleIndex) -> tantivy::Result<Suggester> {
+        let mut localized = analysis::build(index.language);
         let mut plain = analysis::build(Language::Other);
         let mut entries = Vec::new();
         let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut seen = HashSet::new();
-        for segment in searcher.segment_readers() {
-            let store = segment.get_store_reader(16)?;
+        let searcher = index.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for doc_id in segment.doc_ids_alive() {
-                let doc: TantivyDocument = store.get(doc_id)?;
-                let text = |field| {
-                    doc.get_first(field)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string()
+                let Some(record) = index.record(DocAddress::new(ord as u32, doc_id)) else {
+                    continue;
                 };
-                let id = text(fields.id);
-                let url = text(fields.url);
-                let mut candidates = vec![(text(fields.title), SuggestionKind::Title, None)];
-                let sections = doc
-                    .get_first(fields.sections)
-                    .and_then(|v| v.as_bytes())
-                    .unwrap_or(&[]);
-                for section in SectionTable::decode(sections) {
+                let mut candidates = vec![(record.title.to_string(), SuggestionKind::Title, None)];
+                for section in SectionTable::decode(record.sections) {
                     if !section.heading.is_empty() {
                         candidates.push((
                             section.heading,
@@ -79,7 +63,7 @@ impl Suggester {
                     }
                 }
                 for (text, kind, section) in candidates {
-                    if text.is_empty() || !seen.insert((text.clone(), id.clone())) {
+                    if text.is_empty() || !seen.insert((text.clone(), record.id)) {
                         continue;
                     }
                     let entry_id = entries.len() as u32;
@@ -95,8 +79,8 @@ impl Suggester {
                     entries.push(Entry {
                         text,
                         kind,
-                        id: id.clone(),
-                        url: url.clone(),
+                        id: record.id.to_string(),
+                        url: record.url.to_string(),
                         section,
                         terms: terms.len() as u32,
                     });
@@ -104,8 +88,8 @@ impl Suggester {
             }
         }
         Ok(Suggester {
-            locale: locale.clone(),
-            language,
+            locale: index.locale.clone(),
+            language: index.language,
             entries,
             postings,
         })
