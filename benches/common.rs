@@ -1,0 +1,69 @@
+//! Shared corpus loading for the benchmarks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use kensaku::article::{self, Article, Source, UrlTemplate};
+use kensaku::index::corpus::Corpus;
+use kensaku::locale::Locale;
+
+pub const LOCALES: [&str; 8] = [
+    "de-de", "en-us", "es-es", "fr-fr", "ja-jp", "ko-kr", "ru-ru", "zh-cn",
+];
+
+/// `../shared`, or `None` (benchmarks then say so and do nothing).
+pub fn shared() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if path.join("corpus").is_dir() {
+        Some(path)
+    } else {
+        eprintln!("../shared/corpus is not beside the checkout: nothing to measure");
+        None
+    }
+}
+
+/// Raw markdown of every article of `locale`.
+pub fn markdown(shared: &Path, locale: &str) -> Vec<(String, Vec<u8>)> {
+    let (entries, _) = Corpus::Dir(shared.join("corpus")).entries();
+    entries
+        .into_iter()
+        .filter(|e| {
+            e.folder_locale
+                .as_ref()
+                .is_some_and(|l| l.as_str() == locale)
+        })
+        .map(|e| (e.id.clone(), e.read().unwrap().into_owned()))
+        .collect()
+}
+
+pub fn parse(locale: &str, id: &str, bytes: &[u8]) -> Article {
+    let locale = Locale::parse(locale).unwrap();
+    article::parse(
+        &Source {
+            id,
+            folder_locale: Some(&locale),
+            bytes,
+        },
+        &UrlTemplate::default(),
+    )
+    .unwrap()
+    .article
+}
+
+/// The localized text of each article (bilingual spans' English removed).
+pub fn localized_text(shared: &Path, locale: &str) -> Vec<String> {
+    markdown(shared, locale)
+        .iter()
+        .map(|(id, bytes)| {
+            let a = parse(locale, id, bytes);
+            let mut text = a.title.clone();
+            for s in &a.sections {
+                text.push('\n');
+                text.push_str(&s.heading);
+                text.push('\n');
+                s.write_text(&mut text);
+            }
+            text
+        })
+        .collect()
+}
