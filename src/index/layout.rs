@@ -29,7 +29,7 @@ const MANIFEST: &str = "kensaku.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// Version of the on-disk layout and schema; a mismatch forces a full rebuild.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The root folder of all locale indexes.
 #[derive(Debug, Clone)]

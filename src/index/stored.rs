@@ -1,8 +1,8 @@
 //! Compact binary encodings of what an article stores beside its text.
 //!
-//! - [`TermVector`]: for each body token, a hash of its analyzed text and its
-//!   byte range in the stored body. Snippets find the query's terms in a
-//!   document by scanning this, without analyzing the body again.
+//! - [`TermVector`]: for each distinct body term, a hash of its analyzed text
+//!   and the byte ranges of its occurrences in the stored body. Snippets look
+//!   the query's terms up in it, without analyzing the body again.
 //! - [`SectionTable`]: each section's anchor, heading, level and byte range in
 //!   the stored body.
 //!
@@ -66,47 +66,107 @@ pub struct TermOccurrence {
     pub end: u32,
 }
 
-/// Encoder/decoder of a document's term vector.
+/// Encoder/decoder of a document's term vector, term-major so that a
+/// snippet looks up the query's few terms instead of scanning every token.
 ///
-/// Layout: per token in order of start offset, `varint(start - previous
-/// start)`, `varint(len)`, `u32 hash (LE)`.
+/// Layout: `varint(n)`, then `n` fixed entries `u32 hash (LE), u32 offset
+/// (LE)` sorted by hash, then for each term at its offset (relative to the
+/// end of the table) `varint(count)` and `count` × `varint(start - previous
+/// start)`, `varint(len)`, in order of start offset.
 pub struct TermVector;
+
+/// Bytes of one entry of the term table.
+const ENTRY: usize = 8;
 
 impl TermVector {
     /// Encodes tokens given in any order (alternatives of a word may start
     /// before the word's last part).
     pub fn encode<'a>(tokens: impl IntoIterator<Item = (&'a str, usize, usize)>) -> Vec<u8> {
-        let mut tokens: Vec<_> = tokens.into_iter().collect();
-        tokens.sort_by_key(|&(_, start, end)| (start, end));
-        let mut out = Vec::with_capacity(tokens.len() * 6);
-        let mut previous = 0usize;
-        for (text, start, end) in tokens {
-            let delta = start.saturating_sub(previous);
-            previous = start;
-            put_varint(&mut out, delta as u64);
-            put_varint(&mut out, end.saturating_sub(start) as u64);
-            out.extend_from_slice(&term_hash(text).to_le_bytes());
+        let mut tokens: Vec<(u32, usize, usize)> = tokens
+            .into_iter()
+            .map(|(text, start, end)| (term_hash(text), start, end))
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        let terms = tokens.chunk_by(|a, b| a.0 == b.0).count();
+        let mut table = Vec::with_capacity(10 + terms * ENTRY);
+        put_varint(&mut table, terms as u64);
+        let mut lists = Vec::with_capacity(tokens.len() * 3);
+        for occurrences in tokens.chunk_by(|a, b| a.0 == b.0) {
+            table.extend_from_slice(&occurrences[0].0.to_le_bytes());
+            table.extend_from_slice(&(lists.len() as u32).to_le_bytes());
+            put_varint(&mut lists, occurrences.len() as u64);
+            let mut previous = 0usize;
+            for &(_, start, end) in occurrences {
+                put_varint(&mut lists, start.saturating_sub(previous) as u64);
+                put_varint(&mut lists, end.saturating_sub(start) as u64);
+                previous = start;
+            }
         }
-        out
+        table.extend_from_slice(&lists);
+        table
     }
 
-    /// Decodes lazily; stops at the first malformed entry.
-    pub fn decode(bytes: &[u8]) -> impl Iterator<Item = TermOccurrence> + '_ {
-        let mut at = 0;
+    /// The occurrences of the term with `hash`, in order of start offset.
+    /// Empty if the term is absent or the bytes are malformed.
+    pub fn occurrences(bytes: &[u8], hash: u32) -> impl Iterator<Item = TermOccurrence> + '_ {
+        let found = (|| {
+            let (table, lists) = Self::split(bytes)?;
+            let (mut lo, mut hi) = (0, table.len() / ENTRY);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                let entry = &table[mid * ENTRY..(mid + 1) * ENTRY];
+                let h = u32::from_le_bytes(entry[..4].try_into().ok()?);
+                match h.cmp(&hash) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => {
+                        let offset = u32::from_le_bytes(entry[4..].try_into().ok()?);
+                        return Some((lists, offset as usize));
+                    }
+                }
+            }
+            None
+        })();
+        let (lists, mut at) = found.unwrap_or((&[], 0));
+        let mut remaining = get_varint(lists, &mut at).unwrap_or(0);
         let mut previous: u64 = 0;
         std::iter::from_fn(move || {
-            let delta = get_varint(bytes, &mut at)?;
-            let len = get_varint(bytes, &mut at)?;
-            let hash = bytes.get(at..at + 4)?;
-            at += 4;
-            let start = previous.checked_add(delta)?;
+            if remaining == 0 {
+                return None;
+            }
+            remaining -= 1;
+            let start = previous.checked_add(get_varint(lists, &mut at)?)?;
+            let len = get_varint(lists, &mut at)?;
             previous = start;
             Some(TermOccurrence {
-                hash: u32::from_le_bytes(hash.try_into().ok()?),
+                hash,
                 start: u32::try_from(start).ok()?,
                 end: u32::try_from(start.checked_add(len)?).ok()?,
             })
         })
+    }
+
+    /// Every occurrence of every term, in order of (start, end); stops at
+    /// malformed input.
+    pub fn decode(bytes: &[u8]) -> Vec<TermOccurrence> {
+        let mut all = Vec::new();
+        if let Some((table, _)) = Self::split(bytes) {
+            for entry in table.chunks_exact(ENTRY) {
+                let hash = u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
+                all.extend(Self::occurrences(bytes, hash));
+            }
+        }
+        all.sort_by_key(|o| (o.start, o.end));
+        all
+    }
+
+    /// The term table and the occurrence lists.
+    fn split(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+        let mut at = 0;
+        let terms = usize::try_from(get_varint(bytes, &mut at)?).ok()?;
+        let end = terms.checked_mul(ENTRY)?.checked_add(at)?;
+        Some((bytes.get(at..end)?, bytes.get(end..)?))
     }
 }
 
@@ -181,7 +241,7 @@ mod tests {
             ("x", 70_000, 70_001),
         ];
         let bytes = TermVector::encode(tokens.iter().map(|&(t, s, e)| (t, s, e)));
-        let decoded: Vec<_> = TermVector::decode(&bytes).collect();
+        let decoded = TermVector::decode(&bytes);
         assert_eq!(decoded.len(), 4);
         for (d, (text, start, end)) in decoded.iter().zip(tokens) {
             assert_eq!(
@@ -195,6 +255,7 @@ mod tests {
     fn tokens_out_of_order_keep_their_offsets() {
         let bytes = TermVector::encode([("abcd", 0, 12), ("cd", 6, 12), ("abc", 0, 9)]);
         let decoded: Vec<_> = TermVector::decode(&bytes)
+            .iter()
             .map(|o| (o.hash, o.start, o.end))
             .collect();
         assert_eq!(
@@ -211,7 +272,9 @@ mod tests {
     fn truncated_input_decodes_a_prefix_without_panicking() {
         let bytes = TermVector::encode([("a", 0, 1), ("b", 2, 3)]);
         for cut in 0..bytes.len() {
-            assert!(TermVector::decode(&bytes[..cut]).count() <= 1);
+            assert!(TermVector::decode(&bytes[..cut]).len() <= 1);
+            let found = TermVector::occurrences(&bytes[..cut], term_hash("b")).count();
+            assert!(found <= 1);
         }
         let sections = vec![StoredSection {
             anchor: "a".into(),
@@ -225,6 +288,31 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(SectionTable::decode(&bytes[..cut]).is_empty());
         }
+    }
+
+    #[test]
+    fn looks_up_one_term_among_many() {
+        let words: Vec<String> = (0..500).map(|i| format!("w{}", i % 97)).collect();
+        let mut tokens = Vec::new();
+        let mut at = 0;
+        for w in &words {
+            tokens.push((w.as_str(), at, at + w.len()));
+            at += w.len() + 1;
+        }
+        let bytes = TermVector::encode(tokens.iter().copied());
+        for probe in ["w0", "w42", "w96"] {
+            let expected: Vec<(u32, u32)> = tokens
+                .iter()
+                .filter(|t| t.0 == probe)
+                .map(|t| (t.1 as u32, t.2 as u32))
+                .collect();
+            let found: Vec<(u32, u32)> = TermVector::occurrences(&bytes, term_hash(probe))
+                .map(|o| (o.start, o.end))
+                .collect();
+            assert_eq!(found, expected);
+        }
+        assert_eq!(TermVector::occurrences(&bytes, term_hash("w97")).count(), 0);
+        assert_eq!(TermVector::decode(&bytes).len(), tokens.len());
     }
 
     #[test]

@@ -16,8 +16,9 @@
 //! posting list is walked once into dense per-document accumulators, which
 //! suits docs collections (thousands to a few hundred thousand articles per
 //! locale). Extra clauses (proximity) only rescore the best
-//! [`RESCORE_DEPTH`] documents: they lift near-ties, and computing phrase
-//! matches for every candidate was a third of query time.
+//! [`CoverageQuery::rescore_depth`] documents of a segment: they lift
+//! near-ties among the best, and computing phrase matches for every
+//! candidate was a third of query time.
 
 use std::fmt;
 
@@ -26,9 +27,6 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 /// Concepts per group are tracked in a `u64` bit set.
 pub const MAX_CONCEPTS: usize = 64;
-
-/// Documents rescored by extra (proximity) clauses, per segment.
-pub const RESCORE_DEPTH: usize = 200;
 
 /// Most groups a query has (localized words, English words).
 const MAX_GROUPS: usize = 4;
@@ -60,6 +58,8 @@ pub struct CoverageQuery {
     pub clauses: Vec<Clause>,
     pub groups: Vec<Group>,
     pub exponent: Score,
+    /// Documents (per segment) that extra clauses rescore, best first.
+    pub rescore_depth: usize,
 }
 
 impl Clone for CoverageQuery {
@@ -75,6 +75,7 @@ impl Clone for CoverageQuery {
                 .collect(),
             groups: self.groups.clone(),
             exponent: self.exponent,
+            rescore_depth: self.rescore_depth,
         }
     }
 }
@@ -106,6 +107,7 @@ impl Query for CoverageQuery {
             groups: self.groups.clone(),
             totals,
             exponent: self.exponent,
+            rescore_depth: self.rescore_depth,
         }))
     }
 }
@@ -115,6 +117,7 @@ struct CoverageWeight {
     groups: Vec<Group>,
     totals: Vec<Score>,
     exponent: Score,
+    rescore_depth: usize,
 }
 
 /// Per-document accumulators, reused across queries on a thread.
@@ -210,11 +213,10 @@ impl CoverageWeight {
         scores: &mut [(DocId, Score)],
     ) -> tantivy::Result<()> {
         let mut best: Vec<usize> = (0..scores.len()).collect();
-        if best.len() > RESCORE_DEPTH {
-            best.select_nth_unstable_by(RESCORE_DEPTH, |&a, &b| {
-                scores[b].1.total_cmp(&scores[a].1)
-            });
-            best.truncate(RESCORE_DEPTH);
+        let depth = self.rescore_depth;
+        if best.len() > depth {
+            best.select_nth_unstable_by(depth, |&a, &b| scores[b].1.total_cmp(&scores[a].1));
+            best.truncate(depth);
         }
         best.sort_unstable();
         for weight in extras {
@@ -445,6 +447,7 @@ mod tests {
                 concept_weights: vec![1.0, 1.0],
             }],
             exponent: 2.0,
+            rescore_depth: 10,
         };
         let top = searcher
             .search(&query, &TopDocs::with_limit(10).order_by_score())

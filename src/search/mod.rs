@@ -416,23 +416,25 @@ impl Engine {
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
 
+        // Snippets are made for the returned page only; merged locales are
+        // deduplicated by article id, read from the hit store.
         let mut hits = Vec::with_capacity(request.limit);
-        let mut seen_ids: Vec<String> = Vec::new();
+        let mut seen_ids: Vec<&str> = Vec::new();
         let mut skipped = 0;
         for &(merged, r, _score, address) in &ranked {
             let result = &results[r];
-            let hit = self.hit(result, address, merged)?;
+            let record = result.record(address)?;
             if merging {
-                if seen_ids.contains(&hit.id) {
+                if seen_ids.contains(&record.id) {
                     continue;
                 }
-                seen_ids.push(hit.id.clone());
+                seen_ids.push(record.id);
             }
             if skipped < request.offset {
                 skipped += 1;
                 continue;
             }
-            hits.push(hit);
+            hits.push(self.hit(result, &record, merged));
             if hits.len() == request.limit {
                 break;
             }
@@ -496,7 +498,10 @@ impl Engine {
         if plan.is_empty() {
             return Ok(LocaleResult::empty(li.clone(), plan, prior));
         }
-        let mut query: Box<dyn Query> = Box::new(plan.query.clone());
+        let mut coverage = plan.query.clone();
+        // Pages stay consistent: every returned document is rescored.
+        coverage.rescore_depth = coverage.rescore_depth.max(depth);
+        let mut query: Box<dyn Query> = Box::new(coverage);
         let filters = [
             (li.fields.service, &request.service),
             (li.fields.topic, &request.topic),
@@ -536,19 +541,8 @@ impl Engine {
         })
     }
 
-    /// Loads a hit's stored fields and cuts its snippet.
-    fn hit(
-        &self,
-        result: &LocaleResult,
-        address: DocAddress,
-        score: Score,
-    ) -> Result<Hit, SearchError> {
-        let Some(record) = result.index.record(address) else {
-            return Err(SearchError::Internal(format!(
-                "{}: document {address:?} has no hit-store record",
-                result.index.locale
-            )));
-        };
+    /// The hit of a result's document, with its snippet.
+    fn hit(&self, result: &LocaleResult, record: &HitRecord<'_>, score: Score) -> Hit {
         let sections: Vec<StoredSection> = SectionTable::decode(record.sections);
         let weights: Vec<f32> = result.plan.concepts.iter().map(|c| c.weight).collect();
         let target = snippet::target_chars(result.index.language.is_cjk());
@@ -564,7 +558,7 @@ impl Engine {
             cut.html = snippet::plain(record.description, target);
         }
         let section = cut.section.and_then(|i| sections.get(i));
-        Ok(Hit {
+        Hit {
             id: record.id.to_string(),
             locale: result.index.locale.clone(),
             title: record.title.to_string(),
@@ -573,7 +567,7 @@ impl Engine {
             section_title: section.map(|s| s.heading.clone()).filter(|h| !h.is_empty()),
             snippet: cut.html,
             score: (score * 1000.0).round() / 1000.0,
-        })
+        }
     }
 }
 
@@ -588,6 +582,16 @@ struct LocaleResult {
 }
 
 impl LocaleResult {
+    /// The hit-store record of one of this result's documents.
+    fn record(&self, address: DocAddress) -> Result<HitRecord<'_>, SearchError> {
+        self.index.record(address).ok_or_else(|| {
+            SearchError::Internal(format!(
+                "{}: document {address:?} has no hit-store record",
+                self.index.locale
+            ))
+        })
+    }
+
     fn empty(index: Arc<LocaleIndex>, plan: plan::Plan, prior: f32) -> Self {
         LocaleResult {
             index,

@@ -51,6 +51,8 @@ pub struct Ranking {
     pub proximity_title: f32,
     pub proximity_body: f32,
     pub proximity_slop: u32,
+    /// Best documents per segment whose proximity is computed.
+    pub proximity_depth: usize,
 }
 
 impl Default for Ranking {
@@ -72,6 +74,7 @@ impl Default for Ranking {
             proximity_title: 1.0,
             proximity_body: 0.5,
             proximity_slop: 2,
+            proximity_depth: 50,
         }
     }
 }
@@ -335,6 +338,7 @@ pub fn plan(
             clauses,
             groups,
             exponent: ranking.coverage_exponent,
+            rescore_depth: ranking.proximity_depth,
         },
         highlight: Highlighter::new(highlight),
         concepts,

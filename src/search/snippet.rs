@@ -1,7 +1,7 @@
 //! Snippets: the passage of an article that best shows why it matched.
 //!
-//! Matches are found by scanning the article's stored term vector for the
-//! hashes of the query's terms — no re-analysis of the body. The passage
+//! Matches are found by looking the query's terms up in the article's stored
+//! term vector — no re-analysis of the body. The passage
 //! with the most query weight is cut on sentence boundaries when one is near,
 //! on word boundaries otherwise, never inside a character or a matched word.
 //!
@@ -35,24 +35,11 @@ struct Mark {
     concept: usize,
 }
 
-/// The query's terms for highlighting: term hash → concept index.
-///
-/// Probed once per token of every hit's term vector, so a 4096-bit filter
-/// rejects almost every token with one bit test before the sorted array of
-/// the query's few dozen terms is searched.
-#[derive(Debug, Clone)]
+/// The query's terms for highlighting: term hash → concept index, sorted
+/// by hash, one entry per hash.
+#[derive(Debug, Clone, Default)]
 pub struct Highlighter {
     terms: Vec<(u32, usize)>,
-    filter: Box<[u64; 64]>,
-}
-
-impl Default for Highlighter {
-    fn default() -> Self {
-        Highlighter {
-            terms: Vec::new(),
-            filter: Box::new([0; 64]),
-        }
-    }
 }
 
 impl Highlighter {
@@ -65,24 +52,7 @@ impl Highlighter {
             }
         }
         terms.sort_unstable();
-        let mut filter = Box::new([0u64; 64]);
-        for (hash, _) in &terms {
-            let bit = (hash & 4095) as usize;
-            filter[bit / 64] |= 1 << (bit % 64);
-        }
-        Highlighter { terms, filter }
-    }
-
-    #[inline]
-    pub fn concept(&self, hash: u32) -> Option<usize> {
-        let bit = (hash & 4095) as usize;
-        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
-            return None;
-        }
-        self.terms
-            .binary_search_by_key(&hash, |(h, _)| *h)
-            .ok()
-            .map(|i| self.terms[i].1)
+        Highlighter { terms }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -107,25 +77,23 @@ pub fn snippet(
     concept_weights: &[f32],
     target: usize,
 ) -> Snippet {
-    let mut marks: Vec<Mark> = if highlight.is_empty() {
-        Vec::new()
-    } else {
-        TermVector::decode(termvec)
-            .filter_map(|occurrence| {
-                let concept = highlight.concept(occurrence.hash)?;
-                let (start, end) = (occurrence.start as usize, occurrence.end as usize);
-                let valid = start < end
-                    && end <= body.len()
-                    && is_boundary(body, start)
-                    && is_boundary(body, end);
-                valid.then_some(Mark {
+    let mut marks: Vec<Mark> = Vec::new();
+    for &(hash, concept) in &highlight.terms {
+        for occurrence in TermVector::occurrences(termvec, hash) {
+            let (start, end) = (occurrence.start as usize, occurrence.end as usize);
+            let valid = start < end
+                && end <= body.len()
+                && is_boundary(body, start)
+                && is_boundary(body, end);
+            if valid {
+                marks.push(Mark {
                     start,
                     end,
                     concept,
-                })
-            })
-            .collect()
-    };
+                });
+            }
+        }
+    }
     marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
     let marks = merge_overlapping(marks);
 
