@@ -107,6 +107,44 @@ fn changed_articles_are_replaced_and_deleted_ones_removed() {
 }
 
 #[test]
+fn articles_filed_under_another_locale_are_indexed_whenever_they_arrive() {
+    // Each locale folder commits as soon as its last file is done; an
+    // article whose front matter names another locale may arrive after that
+    // locale's commit, in either order, and must still be served.
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, index) = (tmp.path().join("corpus"), tmp.path().join("index"));
+    for i in 0..40 {
+        let body = format!("English article number {i} about invoices.");
+        common::write_article(&corpus, "en-us", &format!("en{i}.md"), "Invoices", &body);
+        let body = format!("Article français numéro {i} sur les factures.");
+        common::write_article(&corpus, "fr-fr", &format!("fr{i}.md"), "Factures", &body);
+    }
+    let misfiled =
+        "---\ntitle: Zebrafish\nms.contentlocale: en-US\n---\n# Zebrafish\n\nZebrafish care.\n";
+    std::fs::write(corpus.join("fr-fr/zebrafish.md"), misfiled).unwrap();
+    std::fs::write(
+        corpus.join("en-us/aardvark.md"),
+        misfiled
+            .replace("Zebrafish", "Aardvark")
+            .replace("en-US", "fr-FR"),
+    )
+    .unwrap();
+    let report = build(&corpus, &index).unwrap();
+    assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+    let engine = Engine::open(IndexDir::new(&index));
+    assert_eq!(ids(&engine, "en-us", "zebrafish"), ["zebrafish.md"]);
+    assert_eq!(ids(&engine, "fr-fr", "aardvark"), ["aardvark.md"]);
+    assert_eq!(
+        report.locales[&Locale::parse("en-us").unwrap()].documents,
+        41
+    );
+    assert_eq!(
+        report.locales[&Locale::parse("fr-fr").unwrap()].documents,
+        41
+    );
+}
+
+#[test]
 fn a_broken_edit_keeps_the_last_good_version() {
     let tmp = tempfile::tempdir().unwrap();
     let (corpus, index) = (tmp.path().join("corpus"), tmp.path().join("index"));

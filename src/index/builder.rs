@@ -6,10 +6,15 @@
 //! its locale's `IndexWriter`, which indexes on its own thread. A locale with
 //! any change gets a new generation that starts as a link-copy of the served
 //! one; it is published only after its commit is durable.
+//!
+//! Each locale folder's writer commits as soon as the folder's last file is
+//! processed, so that serializing one locale's segment overlaps with
+//! analyzing the others; what arrives later (an article whose front matter
+//! names another locale, deletions of removed files) is committed at the end.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -115,11 +120,53 @@ type WriterCell = Arc<OnceLock<Result<Arc<LocaleWriter>, Arc<IndexError>>>>;
 struct LocaleWriter {
     generation: Generation,
     index: Index,
-    writer: IndexWriter<ArticleDocument>,
+    /// Shared (read) to add and delete documents, exclusive to commit.
+    writer: RwLock<IndexWriter<ArticleDocument>>,
+    /// Whether documents were added or deleted since the last commit.
+    dirty: AtomicBool,
     hits: Mutex<HitStoreWriter>,
     fields: Fields,
     added: AtomicU64,
     removed: AtomicU64,
+}
+
+impl LocaleWriter {
+    fn add(&self, doc: ArticleDocument) -> Result<(), IndexError> {
+        self.writer
+            .read()
+            .expect("index writer poisoned")
+            .add_document(doc)?;
+        self.added.fetch_add(1, Ordering::Relaxed);
+        self.dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn delete(&self, source: &str) {
+        self.writer
+            .read()
+            .expect("index writer poisoned")
+            .delete_term(Term::from_field_text(self.fields.source, source));
+        self.removed.fetch_add(1, Ordering::Relaxed);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Commits what was added or deleted since the last commit. A change
+    /// racing with this call is either in this commit or leaves `dirty` set.
+    fn commit_pending(&self) -> Result<(), IndexError> {
+        if self.dirty.swap(false, Ordering::AcqRel) {
+            let started = Instant::now();
+            self.writer
+                .write()
+                .expect("index writer poisoned")
+                .commit()?;
+            tracing::debug!(
+                locale = %self.generation.locale,
+                seconds = started.elapsed().as_secs_f64(),
+                "locale committed"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Builds or updates the indexes of every locale found in `corpus`.
@@ -192,6 +239,22 @@ pub fn build(
         }
     };
 
+    let opened = |locale: &Locale| -> Option<Arc<LocaleWriter>> {
+        let cell = writers
+            .lock()
+            .expect("writer map poisoned")
+            .get(locale)?
+            .clone();
+        cell.get()?.as_ref().ok().cloned()
+    };
+    let mut remaining: HashMap<Option<&Locale>, AtomicUsize> = HashMap::new();
+    for entry in &entries {
+        *remaining
+            .entry(entry.folder_locale.as_ref())
+            .or_default()
+            .get_mut() += 1;
+    }
+
     entries.par_iter().for_each_init(
         HashMap::<Language, TextAnalyzer>::new,
         |analyzers, entry| {
@@ -205,6 +268,17 @@ pub fn build(
                 &bytes_analyzed,
             );
             outcomes.lock().expect("outcomes poisoned").push(outcome);
+            // The folder's last file: commit its locale now (see module docs).
+            if let Some(folder) = &entry.folder_locale
+                && remaining[&Some(folder)].fetch_sub(1, Ordering::AcqRel) == 1
+                && let Some(writer) = opened(folder)
+                && let Err(e) = writer.commit_pending()
+            {
+                outcomes
+                    .lock()
+                    .expect("outcomes poisoned")
+                    .push(Outcome::Failed(e));
+            }
             progress.inc(1);
         },
     );
@@ -237,11 +311,7 @@ pub fn build(
     let present: HashSet<&str> = entries.iter().map(|e| e.source.as_str()).collect();
     for (source, old) in &existing {
         if !present.contains(source.as_str()) {
-            let writer = writer_for(&old.locale)?;
-            writer
-                .writer
-                .delete_term(Term::from_field_text(writer.fields.source, source));
-            writer.removed.fetch_add(1, Ordering::Relaxed);
+            writer_for(&old.locale)?.delete(source);
         }
     }
 
@@ -262,7 +332,14 @@ pub fn build(
         .into_par_iter()
         .map(|(locale, writer)| {
             let hits = writer.hits.into_inner().expect("hit store poisoned");
-            let documents = commit(writer.writer, hits, &writer.index, &writer.generation);
+            let index_writer = writer.writer.into_inner().expect("index writer poisoned");
+            let documents = commit(
+                index_writer,
+                writer.dirty.into_inner(),
+                hits,
+                &writer.index,
+                &writer.generation,
+            );
             (
                 locale,
                 documents,
@@ -420,16 +497,11 @@ fn process(
                 Err(e) => return Outcome::Failed(e),
             }
         };
-        old_writer.writer.delete_term(Term::from_field_text(
-            old_writer.fields.source,
-            &entry.source,
-        ));
-        old_writer.removed.fetch_add(1, Ordering::Relaxed);
+        old_writer.delete(&entry.source);
     }
-    if let Err(e) = writer.writer.add_document(doc) {
-        return Outcome::Failed(IndexError::Tantivy(e));
+    if let Err(e) = writer.add(doc) {
+        return Outcome::Failed(e);
     }
-    writer.added.fetch_add(1, Ordering::Relaxed);
     Outcome::Indexed {
         source: entry.source.clone(),
         warnings: parsed.warnings,
@@ -473,25 +545,37 @@ fn open_writer(
         hits: Mutex::new(hits),
         generation,
         index,
-        writer,
+        writer: RwLock::new(writer),
+        dirty: AtomicBool::new(false),
         fields,
         added: AtomicU64::new(0),
         removed: AtomicU64::new(0),
     })
 }
 
-/// Commits, merges what the merge policy asks for, and writes the manifest.
-/// Returns the number of live documents.
+/// Commits what is pending, merges what the merge policy asks for, makes
+/// the hit store durable and writes the manifest. Returns the number of live
+/// documents.
 fn commit(
     mut writer: IndexWriter<ArticleDocument>,
+    pending: bool,
     hits: HitStoreWriter,
     index: &Index,
     generation: &Generation,
 ) -> Result<u64, IndexError> {
+    let started = Instant::now();
     hits.finish()
         .map_err(|e| IndexError::io(&generation.path, e))?;
-    writer.commit()?;
+    if pending {
+        writer.commit()?;
+    }
     writer.wait_merging_threads()?;
+    tracing::debug!(
+        locale = %generation.locale,
+        pending,
+        seconds = started.elapsed().as_secs_f64(),
+        "locale finished"
+    );
     let reader = index.reader()?;
     let documents = reader.searcher().num_docs();
     let manifest = Manifest {

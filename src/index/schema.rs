@@ -101,11 +101,17 @@ impl Fields {
 pub fn build_schema(language: Language) -> (Schema, Fields) {
     let localized = analysis::analyzer_name(language);
     let english = analysis::analyzer_name(Language::En);
-    let text = |analyzer: &str| {
+    // Positions only where proximity is scored (title, body): recording
+    // them elsewhere costs indexing time and space for nothing.
+    let text = |analyzer: &str, positions: bool| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(analyzer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(if positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
         )
     };
     let mut builder = Schema::builder();
@@ -114,12 +120,12 @@ pub fn build_schema(language: Language) -> (Schema, Fields) {
         source: builder.add_text_field("source", STRING | FAST),
         hash: builder.add_text_field("hash", STRING | FAST),
         hit: builder.add_u64_field("hit", FAST),
-        title: builder.add_text_field("title", text(localized)),
-        description: builder.add_text_field("description", text(localized)),
-        keywords: builder.add_text_field("keywords", text(localized)),
-        headings: builder.add_text_field("headings", text(localized)),
-        body: builder.add_text_field("body", text(localized)),
-        english: builder.add_text_field("english", text(english)),
+        title: builder.add_text_field("title", text(localized, true)),
+        description: builder.add_text_field("description", text(localized, false)),
+        keywords: builder.add_text_field("keywords", text(localized, false)),
+        headings: builder.add_text_field("headings", text(localized, false)),
+        body: builder.add_text_field("body", text(localized, true)),
+        english: builder.add_text_field("english", text(english, false)),
         date: builder.add_text_field("date", STORED),
         topic: builder.add_text_field("topic", STRING | STORED | FAST),
         service: builder.add_text_field("service", STRING | STORED | FAST),
