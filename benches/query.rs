@@ -5,6 +5,10 @@
 
 mod common;
 
+/// The binary's allocator, so that figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use kensaku::eval;
