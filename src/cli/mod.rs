@@ -184,9 +184,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze_command(args),
         Command::Export(args) => export_command(args),
         Command::Serve(args) => {
+            prefer_small_pages();
             crate::server::run(crate::server::ServerConfig::resolve(args)?)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A server keeps its memory small: no transparent huge pages for this
+/// process. The allocator asks for them (`madvise`), which speeds indexing
+/// up by a tenth but made a serving process's heap twice as large (see
+/// BENCHMARKS.md); an index build run by `kensaku index` keeps them.
+fn prefer_small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of the calling process.
+    let refused = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) } != 0;
+    #[cfg(not(target_os = "linux"))]
+    let refused = false;
+    if refused {
+        tracing::debug!("transparent huge pages could not be disabled");
     }
 }
 
