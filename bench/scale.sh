@@ -50,7 +50,7 @@ for n in $SCALES; do
       cp -al "$dir" "$corpus/$locale/c$k"
     done
   done
-  markdown=$(du -sbL "$corpus" | awk '{printf "%.0f MB", $1 / 1e6}')
+  markdown=$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f MB", s / 1e6}')
 
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time-$n" \
     "$KENSAKU" index --corpus "$corpus" --index-dir "$index" --json > "$WORK/report-$n.json"

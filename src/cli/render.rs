@@ -13,7 +13,7 @@ pub fn build_report(report: &BuildReport, corpus: &Corpus, dir: &IndexDir) -> St
     let _ = writeln!(
         out,
         "indexed {} of {} files from {} into {} in {:.2} s ({:.1} MB/s of markdown analyzed; {} unchanged)",
-        report.files - report.unchanged - report.skipped.len() as u64,
+        report.indexed,
         report.files,
         corpus.describe(),
         dir.root().display(),

@@ -64,7 +64,10 @@ impl Default for BuildOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BuildReport {
     pub locales: BTreeMap<Locale, LocaleReport>,
+    /// Article files found.
     pub files: u64,
+    /// Files parsed and indexed by this build.
+    pub indexed: u64,
     pub unchanged: u64,
     pub skipped: Vec<Skipped>,
     /// Articles indexed with a remark (e.g. locale disagreement).
@@ -293,6 +296,7 @@ pub fn build(
         match outcome {
             Outcome::Unchanged => report.unchanged += 1,
             Outcome::Indexed { source, warnings } => {
+                report.indexed += 1;
                 for reason in warnings {
                     report.warnings.push(Skipped {
                         path: source.clone(),
@@ -385,7 +389,7 @@ pub fn build(
         return Err(IndexError::NothingIndexed {
             corpus: corpus.describe(),
             files: report.files,
-            skipped: report.skipped.len() as u64,
+            skipped: report.skipped,
         });
     }
     for generation in &committed {

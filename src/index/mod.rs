@@ -38,18 +38,33 @@ pub enum IndexError {
     #[error(transparent)]
     Tantivy(#[from] tantivy::TantivyError),
     #[error(
-        "nothing could be indexed from {corpus}: {files} article files found, {skipped} skipped"
+        "nothing could be indexed from {corpus}: {files} article files found, {} skipped{}",
+        skipped.len(),
+        list_skipped(skipped)
     )]
     NothingIndexed {
         corpus: String,
         files: u64,
-        skipped: u64,
+        skipped: Vec<Skipped>,
     },
     #[error("{path}: index built by an incompatible kensaku version (run `kensaku index --full`)")]
     Incompatible { path: PathBuf },
     /// An error met by one thread and seen by others.
     #[error(transparent)]
     Shared(std::sync::Arc<IndexError>),
+}
+
+/// The first skipped files with their reasons, one per line.
+fn list_skipped(skipped: &[Skipped]) -> String {
+    const SHOWN: usize = 20;
+    let mut out = String::new();
+    for s in skipped.iter().take(SHOWN) {
+        out.push_str(&format!("\n  {}: {}", s.path, s.reason));
+    }
+    if skipped.len() > SHOWN {
+        out.push_str(&format!("\n  … and {} more", skipped.len() - SHOWN));
+    }
+    out
 }
 
 impl IndexError {
