@@ -23,7 +23,7 @@ test:
 ## Formatting and lints, as CI checks them.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 check: lint test
 

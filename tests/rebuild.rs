@@ -260,7 +260,8 @@ fn a_build_killed_midway_leaves_the_previous_index_serving() {
 
     let binary = env!("CARGO_BIN_EXE_kensaku");
     let mut killed_midway = 0;
-    for delay_ms in [0, 150, 400] {
+    // From the first file to the commits and the switch of CURRENT.
+    for delay_ms in [0, 50, 150, 300, 500, 800, 1200] {
         let mut child = Command::new(binary)
             .args(["index", "--json", "--corpus"])
             .arg(&corpus)
@@ -298,6 +299,15 @@ fn a_build_killed_midway_leaves_the_previous_index_serving() {
                 engine.snapshot().locales[&Locale::parse("en-us").unwrap()].documents,
                 1
             );
+        } else {
+            // Killed after the switch: the new generation is complete.
+            let engine = Engine::open(IndexDir::new(&index));
+            assert_eq!(
+                engine.snapshot().locales[&Locale::parse("en-us").unwrap()].documents,
+                2001,
+                "killed after {delay_ms} ms"
+            );
+            assert_eq!(ids(&engine, "en-us", "refunds"), ["a.md"]);
         }
     }
     assert!(
