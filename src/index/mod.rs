@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod document;
 pub mod hitstore;
 pub mod layout;
+pub mod readonly;
 pub mod schema;
 pub mod stored;
 
@@ -76,7 +77,8 @@ impl IndexError {
     }
 }
 
-/// Opens a published generation for reading, with its analyzers registered.
+/// Opens a published generation for reading (read-only: see
+/// [`readonly`]), with its analyzers registered.
 pub fn open_generation(generation: &Generation) -> Result<(Index, Fields, Manifest), IndexError> {
     let manifest =
         layout::read_manifest(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
@@ -85,7 +87,7 @@ pub fn open_generation(generation: &Generation) -> Result<(Index, Fields, Manife
             path: generation.path.clone(),
         });
     }
-    let index = Index::open_in_dir(&generation.path)?;
+    let index = Index::open(readonly::ReadOnlyDirectory::open(&generation.path)?)?;
     analysis::register(index.tokenizers(), [manifest.language]);
     let fields = Fields::from_schema(&index.schema())?;
     Ok((index, fields, manifest))
