@@ -502,6 +502,38 @@ fn clients_over_the_rate_limit_get_429() {
 }
 
 #[test]
+fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "--rate-limit",
+        "1",
+        "--rate-burst",
+        "3",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ];
+    let server = demo_server(tmp.path(), &args, &[]);
+    let http = client();
+    let statuses = |forwarded_for: &str| -> Vec<StatusCode> {
+        (0..6)
+            .map(|_| {
+                http.get(server.url("/health"))
+                    .header("X-Forwarded-For", forwarded_for)
+                    .send()
+                    .unwrap()
+                    .status()
+            })
+            .collect()
+    };
+    let a = statuses("198.51.100.1");
+    assert!(a.contains(&StatusCode::TOO_MANY_REQUESTS), "{a:?}");
+    // Another client behind the same proxy still has its burst, whatever it
+    // claims further left in the header.
+    let b = statuses("198.51.100.1, 198.51.100.2");
+    assert_eq!(b[..3], [StatusCode::OK; 3], "{b:?}");
+}
+
+#[test]
 fn admin_routes_need_the_key_and_reindex_while_searching() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = tmp.path().join("corpus");

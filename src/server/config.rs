@@ -10,6 +10,8 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Deserialize;
 
+use ipnet::IpNet;
+
 use crate::article::UrlTemplate;
 
 /// `kensaku serve` arguments. Every option may also come from the
@@ -56,6 +58,15 @@ pub struct ServeArgs {
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "KENSAKU_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Address or network (CIDR) of a reverse proxy whose `X-Forwarded-For`
+    /// names the client, for rate limiting (repeatable) [default: none].
+    #[arg(
+        long = "trusted-proxy",
+        env = "KENSAKU_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_parser = parse_network
+    )]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -80,7 +91,16 @@ struct FileConfig {
     workers: Option<usize>,
     reload_interval: Option<u64>,
     log_format: Option<LogFormat>,
+    trusted_proxies: Option<Vec<String>>,
     admin_key: Option<String>,
+}
+
+/// An address (`10.0.0.2`) or a network (`172.16.0.0/12`).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or network"))
 }
 
 /// A secret compared in constant time and never printed.
@@ -121,6 +141,7 @@ pub struct ServerConfig {
     pub workers: usize,
     pub reload_interval: Option<Duration>,
     pub log_format: LogFormat,
+    pub trusted_proxies: Vec<IpNet>,
     pub admin_key: Option<AdminKey>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
@@ -171,6 +192,17 @@ impl ServerConfig {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Text),
+            trusted_proxies: if args.trusted_proxies.is_empty() {
+                file.trusted_proxies
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| parse_network(t))
+                    .collect::<Result<_, _>>()
+                    .map_err(anyhow::Error::msg)
+                    .context("trusted_proxies in the configuration file")?
+            } else {
+                args.trusted_proxies
+            },
             admin_key: admin_key.as_deref().and_then(AdminKey::new),
             max_body_bytes: 64 * 1024,
             client_request_timeout: Duration::from_secs(5),
@@ -204,6 +236,22 @@ mod tests {
         assert_eq!(config.rate_limit, 9, "the flag wins");
         assert_eq!(config.cors_origins, ["https://docs.example.com"]);
         assert_eq!(config.index_dir, PathBuf::from("index"), "default");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert!(
+            parse_network("10.0.0.2")
+                .unwrap()
+                .contains(&"10.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(
+            parse_network("172.16.0.0/12")
+                .unwrap()
+                .contains(&"172.20.1.1".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(parse_network("::1").is_ok());
+        assert!(parse_network("proxy.local").is_err());
     }
 
     #[test]

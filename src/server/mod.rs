@@ -74,7 +74,9 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     let governor = GovernorConfigBuilder::default()
         .requests_per_second(config.rate_limit.max(1))
         .burst_size(config.rate_burst)
-        .key_extractor(ClientAddress)
+        .key_extractor(ClientAddress {
+            trusted_proxies: config.trusted_proxies.clone().into(),
+        })
         .finish()
         .context("invalid rate limit")?;
     let rate_limited = config.rate_limit > 0;
@@ -228,19 +230,43 @@ fn query_error(
     .into()
 }
 
-/// Rate-limit key: the client's address.
-#[derive(Clone, Copy)]
-struct ClientAddress;
+/// Rate-limit key: the client's address — the peer's, or, when the peer is a
+/// trusted proxy, the right-most `X-Forwarded-For` entry that is not one
+/// (entries left of it are whatever the client chose to send).
+#[derive(Clone)]
+struct ClientAddress {
+    trusted_proxies: Arc<[ipnet::IpNet]>,
+}
+
+impl ClientAddress {
+    fn client_of(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|net| net.contains(ip));
+        if !trusted(&peer) {
+            return peer;
+        }
+        forwarded_for
+            .into_iter()
+            .flat_map(|header| header.rsplit(','))
+            .map_while(|entry| entry.trim().parse::<IpAddr>().ok())
+            .find(|ip| !trusted(ip))
+            .unwrap_or(peer)
+    }
+}
 
 impl KeyExtractor for ClientAddress {
     type Key = IpAddr;
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, request: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        request
+        let peer = request
             .peer_addr()
             .map(|a| a.ip())
-            .ok_or_else(|| SimpleKeyExtractionError::new("no peer address"))
+            .ok_or_else(|| SimpleKeyExtractionError::new("no peer address"))?;
+        let forwarded_for = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(self.client_of(peer, forwarded_for))
     }
 
     fn exceed_rate_limit_response(
@@ -343,4 +369,36 @@ fn spawn_reload_watcher(engine: &Arc<Engine>, interval: Option<std::time::Durati
             }
         })
         .expect("spawn reload thread");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let extractor = ClientAddress {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()].into(),
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // A client talking directly cannot choose its key.
+        assert_eq!(
+            extractor.client_of(ip("203.0.113.9"), Some("1.2.3.4")),
+            ip("203.0.113.9")
+        );
+        // Behind the proxy: the address the proxy saw, not what the client claimed.
+        assert_eq!(
+            extractor.client_of(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.7")),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            extractor.client_of(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3")),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            extractor.client_of(ip("10.0.0.2"), Some("garbage")),
+            ip("10.0.0.2")
+        );
+        assert_eq!(extractor.client_of(ip("10.0.0.2"), None), ip("10.0.0.2"));
+    }
 }
