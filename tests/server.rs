@@ -745,3 +745,79 @@ fn builds_the_index_only_when_there_is_none() {
         "{second_log:?}"
     );
 }
+
+#[test]
+fn a_failed_reindex_keeps_serving_the_previous_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    common::write_article(
+        &corpus,
+        "en-us",
+        "a.md",
+        "Alpha",
+        "The article about refunds.",
+    );
+    let key = "test-admin-key-failing";
+    let server = Server::start(
+        &tmp.path().join("index"),
+        &["--corpus", corpus.to_str().unwrap(), "--rate-limit", "0"],
+        &[("KENSAKU_ADMIN_KEY", key)],
+    );
+    let http = client();
+    let search = || {
+        json_of(
+            http.get(server.url("/search?q=refunds&locale=en-us"))
+                .send()
+                .unwrap(),
+        )
+    };
+    assert_eq!(search()["hits"][0]["id"], "a.md");
+
+    // The content pipeline breaks: the corpus folder is emptied. (A broken
+    // edit of one article is not a failure: its last good version stays.)
+    std::fs::remove_dir_all(corpus.join("en-us")).unwrap();
+    let bearer = format!("Bearer {key}");
+    let started = http
+        .post(server.url("/admin/reindex"))
+        .header("Authorization", &bearer)
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = json_of(
+            http.get(server.url("/admin/reindex"))
+                .header("Authorization", &bearer)
+                .send()
+                .unwrap(),
+        );
+        if status["state"] != "running" {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "reindex did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status["state"], "failed", "{status}");
+    assert!(
+        status["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing could be indexed"),
+        "{status}"
+    );
+    assert_eq!(
+        search()["hits"][0]["id"],
+        "a.md",
+        "the previous index still serves"
+    );
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("kensaku_reindex_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
