@@ -338,3 +338,39 @@ fn two_builds_cannot_run_at_once() {
     let error = index::build(&Corpus::Demo, &dir, &BuildOptions::default()).unwrap_err();
     assert!(error.to_string().contains("another build"), "{error}");
 }
+
+/// Incremental builds append changed articles to the hit store; superseded
+/// records are compacted away by rebuilding the locale once they outweigh
+/// the live ones, so repeated edits do not grow the index without bound.
+#[test]
+fn repeated_edits_do_not_grow_the_hit_store_without_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, index) = (tmp.path().join("corpus"), tmp.path().join("index"));
+    let hit_store_size = || {
+        let generation = IndexDir::new(&index)
+            .current(&Locale::parse("en-us").unwrap())
+            .unwrap()
+            .unwrap();
+        std::fs::metadata(generation.path.join("hits.bin"))
+            .unwrap()
+            .len()
+    };
+    let mut sizes = Vec::new();
+    for edit in 0..12 {
+        let body = format!("Edition {edit} of the refunds article. ").repeat(8_000);
+        common::write_article(&corpus, "en-us", "a.md", "Refunds", &body);
+        build(&corpus, &index).unwrap();
+        sizes.push(hit_store_size());
+    }
+    let engine = Engine::open(IndexDir::new(&index));
+    assert_eq!(ids(&engine, "en-us", "edition 11"), ["a.md"]);
+    let one_record = sizes[0];
+    assert!(
+        sizes.iter().all(|&s| s <= 3 * one_record + (1 << 20)),
+        "hit store sizes over the edits: {sizes:?}"
+    );
+    assert!(
+        sizes.windows(2).any(|w| w[1] < w[0]),
+        "never compacted: {sizes:?}"
+    );
+}

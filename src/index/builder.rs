@@ -30,7 +30,7 @@ use crate::locale::{Language, Locale};
 
 use super::corpus::{Corpus, Entry, Skipped};
 use super::document::ArticleDocument;
-use super::hitstore::HitStoreWriter;
+use super::hitstore::{HitStore, HitStoreWriter};
 use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
 use super::schema::{self, Fields, Provenance};
 use super::{IndexError, open_generation};
@@ -190,20 +190,33 @@ pub fn build(
         else {
             continue;
         };
-        let compatible = !options.full
+        let mut compatible = !options.full
             && layout::read_manifest(&generation.path)
                 .map(|m| m.is_compatible(locale.language()))
                 .unwrap_or(false);
         if compatible {
             let (index, _, _) = open_generation(&generation)?;
-            for (source, hash) in read_provenance(&index)? {
-                existing.insert(
-                    source,
-                    Existing {
-                        locale: locale.clone(),
-                        hash,
-                    },
+            let live = read_live_documents(&index, &generation)?;
+            if live.hit_store_is_mostly_garbage() {
+                // Incremental builds append to the hit store; once superseded
+                // records outweigh live ones, rebuild the locale to compact it.
+                tracing::info!(
+                    locale = %locale,
+                    live_bytes = live.hit_bytes,
+                    file_bytes = live.hit_store_bytes,
+                    "compacting: the locale is rebuilt from scratch"
                 );
+                compatible = false;
+            } else {
+                for (source, hash) in live.documents {
+                    existing.insert(
+                        source,
+                        Existing {
+                            locale: locale.clone(),
+                            hash,
+                        },
+                    );
+                }
             }
         }
         served.insert(
@@ -598,32 +611,77 @@ fn commit(
     Ok(documents)
 }
 
-/// Reads (source, hash) of every live document from the fast fields.
-fn read_provenance(index: &Index) -> Result<Vec<(String, String)>, IndexError> {
+/// The live documents of a served generation, for an incremental build.
+struct LiveDocuments {
+    /// (source, content hash) of every live document.
+    documents: Vec<(String, String)>,
+    /// Bytes of the hit store's records of live documents.
+    hit_bytes: u64,
+    /// Size of the hit store file.
+    hit_store_bytes: u64,
+}
+
+impl LiveDocuments {
+    /// Whether superseded records outweigh live ones (and are worth a
+    /// rebuild: a megabyte at least).
+    fn hit_store_is_mostly_garbage(&self) -> bool {
+        let garbage = self.hit_store_bytes.saturating_sub(self.hit_bytes);
+        garbage > self.hit_bytes && garbage > 1 << 20
+    }
+}
+
+/// Reads (source, hash) and hit-store record sizes of every live document.
+fn read_live_documents(
+    index: &Index,
+    generation: &Generation,
+) -> Result<LiveDocuments, IndexError> {
+    let hits = HitStore::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
     let searcher = index.reader()?.searcher();
-    let mut out = Vec::with_capacity(searcher.num_docs() as usize);
+    let mut live = LiveDocuments {
+        documents: Vec::with_capacity(searcher.num_docs() as usize),
+        hit_bytes: 0,
+        hit_store_bytes: hits.len() as u64,
+    };
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let (Some(sources), Some(hashes)) = (fast.str("source")?, fast.str("hash")?) else {
             continue;
         };
-        let mut source = String::new();
-        let mut hash = String::new();
+        let offsets = fast.u64("hit")?;
+        // Terms in ordinal order, read once: looking each ordinal up
+        // decompresses a dictionary block per document.
+        let (sources_by_ord, hashes_by_ord) = (terms_by_ord(&sources)?, terms_by_ord(&hashes)?);
         for doc in segment.doc_ids_alive() {
             let (Some(s), Some(h)) = (sources.term_ords(doc).next(), hashes.term_ords(doc).next())
             else {
                 continue;
             };
-            sources
-                .ord_to_str(s, &mut source)
-                .map_err(tantivy::TantivyError::from)?;
-            hashes
-                .ord_to_str(h, &mut hash)
-                .map_err(tantivy::TantivyError::from)?;
-            out.push((source.clone(), hash.clone()));
+            let (Some(source), Some(hash)) = (
+                sources_by_ord.get(s as usize),
+                hashes_by_ord.get(h as usize),
+            ) else {
+                continue;
+            };
+            live.documents.push((source.clone(), hash.clone()));
+            live.hit_bytes += offsets
+                .first(doc)
+                .and_then(|offset| hits.record_len(offset))
+                .unwrap_or(0);
         }
     }
-    Ok(out)
+    Ok(live)
+}
+
+fn terms_by_ord(column: &tantivy::columnar::StrColumn) -> Result<Vec<String>, IndexError> {
+    let mut terms = Vec::with_capacity(column.num_terms());
+    let mut stream = column
+        .dictionary()
+        .stream()
+        .map_err(tantivy::TantivyError::from)?;
+    while stream.advance() {
+        terms.push(String::from_utf8_lossy(stream.key()).into_owned());
+    }
+    Ok(terms)
 }
 
 /// What besides the bytes decides a document's content: the analyzers, the

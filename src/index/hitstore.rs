@@ -178,6 +178,20 @@ impl HitStore {
         self.bytes.len() <= HEADER.len()
     }
 
+    /// Length in bytes of the record at `offset`; `None` if it is invalid.
+    pub fn record_len(&self, offset: u64) -> Option<u64> {
+        let bytes = self.bytes.as_slice();
+        let start = usize::try_from(offset).ok()?;
+        if start < HEADER.len() {
+            return None;
+        }
+        let mut at = start;
+        for _ in 0..7 {
+            get_slice(bytes, &mut at)?;
+        }
+        Some((at - start) as u64)
+    }
+
     /// The record at `offset`; `None` if the offset or record is invalid.
     pub fn get(&self, offset: u64) -> Option<HitRecord<'_>> {
         let bytes = self.bytes.as_slice();
@@ -258,6 +272,9 @@ mod tests {
             ("a.md", "タイトル", "本文 one".as_bytes())
         );
         assert_eq!(store.get(b).unwrap().id, "b.md");
+        assert_eq!(store.record_len(a), Some(b - a));
+        assert_eq!(store.record_len(b), Some(store.len() as u64 - b));
+        assert_eq!(store.record_len(0), None);
         assert!(
             store.get(0).is_none()
                 && store.get(u64::MAX).is_none()
