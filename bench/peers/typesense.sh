@@ -44,6 +44,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+# Resident memory now: anonymous (the process's own heap) and file-backed
+# (mapped files: kensaku's embedded dictionaries and index, reclaimable and
+# shared between processes of the same binary).
+rss_split() { awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "anonymous %.0f MiB + file-backed %.0f MiB", a / 1024, f / 1024}' "/proc/$1/status"; }
 LOCALES=(de-de en-us es-es fr-fr ja-jp ko-kr ru-ru zh-cn)
 
 # 1. Documents as kensaku parses them (timed: Typesense needs this step, kensaku does it inside `index`).
@@ -148,3 +152,4 @@ echo "documents prepared (markdown -> JSON, for Typesense): ${prepare} s"
 echo "index, whole corpus: kensaku ${kensaku_index} s (from raw markdown); Typesense ${typesense_index} s (import, after preparation)"
 echo "kensaku serve: ready ${kensaku_ready} s after start"
 echo "peak RSS after the runs: kensaku $(peak_rss_mib "$kpid") MiB, Typesense $(peak_rss_mib "$tpid") MiB"
+echo "RSS now: kensaku $(rss_split "$kpid"); Typesense $(rss_split "$tpid")"

@@ -298,6 +298,7 @@ impl SectionBuilder {
 /// Collapses runs of whitespace to one space and trims cell separators left
 /// dangling at the ends.
 fn clean_text(text: &str) -> String {
+    let text = without_unterminated_tag(text);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -311,6 +312,29 @@ fn clean_text(text: &str) -> String {
     } else {
         trimmed.to_string()
     }
+}
+
+/// `text` without a trailing HTML tag that never closes (`… <span
+/// data-ttu-id="a1`): a file cut short in the middle of a tag. CommonMark
+/// reads such a fragment as text, which would put markup into the index.
+/// Only a fragment with an attribute (`=`) counts: `if x <y and z` is prose.
+fn without_unterminated_tag(text: &str) -> &str {
+    let Some(open) = text.rfind('<') else {
+        return text;
+    };
+    let fragment = &text[open + 1..];
+    let tag_like = fragment
+        .trim_start_matches('/')
+        .starts_with(|c: char| c.is_ascii_alphabetic())
+        && fragment.contains('=')
+        && fragment.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    ' ' | '\n' | '-' | '_' | '=' | '"' | '\'' | ':' | '.' | '/' | '#'
+                )
+        });
+    if tag_like { &text[..open] } else { text }
 }
 
 /// Removes DocFX `:::name …:::` directives. `:::no-loc text="X":::` keeps `X`

@@ -252,3 +252,23 @@ fn url_template_places_locale_and_path() {
         "https://x.org/docs/a"
     );
 }
+
+/// Found by fuzzing (`fuzz/parse_article`, a real zh-cn article cut short):
+/// a file that ends inside a tag must not put the tag's text into the index.
+#[test]
+fn a_file_cut_inside_a_tag_leaves_no_markup() {
+    let text = "---\ntitle: T\n---\n<span data-ttu-id=\"a-1\">职能顾问增长是一项功能指标。</span> <span data-ttu-id=\"a9179-371";
+    let parsed = parse_str("x.md", "zh-cn", text).unwrap();
+    let blocks: Vec<&str> = parsed.article.sections[0]
+        .blocks
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect();
+    assert_eq!(blocks, ["职能顾问增长是一项功能指标。"]);
+    // Literal angle brackets in prose stay.
+    let parsed = parse_str("x.md", "en-us", "# T\n\nUse a < b and 3 <4 rule.\n").unwrap();
+    assert_eq!(
+        parsed.article.sections[0].blocks[0].text,
+        "Use a < b and 3 <4 rule."
+    );
+}
