@@ -10,25 +10,24 @@ mod error;
 mod metrics;
 pub mod openapi;
 mod pages;
+mod ratelimit;
 mod routes;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_governor::{Governor, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{Compress, Condition, DefaultHeaders, Next, from_fn};
-use actix_web::{App, HttpResponse, HttpResponseBuilder, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::search::Engine;
 
 pub use config::{ServeArgs, ServerConfig};
-use error::{ApiError, ErrorBody};
+use error::ApiError;
 use routes::AppState;
 
 /// The search box and demo-site assets, compiled in.
@@ -71,15 +70,11 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
         reindexer: Arc::new(admin::Reindexer::new(corpus, dir, build_options)),
         admin_key: config.admin_key.clone(),
     });
-    let governor = GovernorConfigBuilder::default()
-        .requests_per_second(config.rate_limit.max(1))
-        .burst_size(config.rate_burst)
-        .key_extractor(ClientAddress {
-            trusted_proxies: config.trusted_proxies.clone().into(),
-        })
-        .finish()
-        .context("invalid rate limit")?;
-    let rate_limited = config.rate_limit > 0;
+    let rate_limit = ratelimit::RateLimit::new(
+        config.rate_limit,
+        config.rate_burst,
+        ratelimit::ClientAddress::new(&config.trusted_proxies),
+    );
     let cors_origins = config.cors_origins.clone();
     let max_body = config.max_body_bytes;
 
@@ -88,6 +83,7 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
             let cors = cors(&cors_origins);
             App::new()
                 .app_data(state.clone())
+                .app_data(rate_limit.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(max_body)
@@ -98,7 +94,10 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
                     ApiError::bad_request("invalid_path", e.to_string()).into()
                 }))
                 .wrap(from_fn(record_metrics))
-                .wrap(Condition::new(rate_limited, Governor::new(&governor)))
+                .wrap(Condition::new(
+                    rate_limit.is_some(),
+                    from_fn(ratelimit::limit),
+                ))
                 .wrap(Condition::new(!cors_origins.is_empty(), cors))
                 .wrap(Compress::default())
                 .wrap(
@@ -230,61 +229,6 @@ fn query_error(
     .into()
 }
 
-/// Rate-limit key: the client's address — the peer's, or, when the peer is a
-/// trusted proxy, the right-most `X-Forwarded-For` entry that is not one
-/// (entries left of it are whatever the client chose to send).
-#[derive(Clone)]
-struct ClientAddress {
-    trusted_proxies: Arc<[ipnet::IpNet]>,
-}
-
-impl ClientAddress {
-    fn client_of(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        let trusted = |ip: &IpAddr| self.trusted_proxies.iter().any(|net| net.contains(ip));
-        if !trusted(&peer) {
-            return peer;
-        }
-        forwarded_for
-            .into_iter()
-            .flat_map(|header| header.rsplit(','))
-            .map_while(|entry| entry.trim().parse::<IpAddr>().ok())
-            .find(|ip| !trusted(ip))
-            .unwrap_or(peer)
-    }
-}
-
-impl KeyExtractor for ClientAddress {
-    type Key = IpAddr;
-    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
-
-    fn extract(&self, request: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
-        let peer = request
-            .peer_addr()
-            .map(|a| a.ip())
-            .ok_or_else(|| SimpleKeyExtractionError::new("no peer address"))?;
-        let forwarded_for = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        Ok(self.client_of(peer, forwarded_for))
-    }
-
-    fn exceed_rate_limit_response(
-        &self,
-        negative: &governor::NotUntil<governor::clock::QuantaInstant>,
-        mut response: HttpResponseBuilder,
-    ) -> HttpResponse {
-        use governor::clock::{Clock, DefaultClock};
-        let wait = negative.wait_time_from(DefaultClock::default().now());
-        response
-            .insert_header(("Retry-After", wait.as_secs().max(1).to_string()))
-            .json(ErrorBody {
-                error: "rate_limited",
-                message: format!("too many requests; retry in {} ms", wait.as_millis().max(1)),
-            })
-    }
-}
-
 /// Counts requests and their latency per route pattern (not per path, so
 /// that `/articles/…` ids cannot blow up the number of series).
 async fn record_metrics(
@@ -369,36 +313,4 @@ fn spawn_reload_watcher(engine: &Arc<Engine>, interval: Option<std::time::Durati
             }
         })
         .expect("spawn reload thread");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        let extractor = ClientAddress {
-            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()].into(),
-        };
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        // A client talking directly cannot choose its key.
-        assert_eq!(
-            extractor.client_of(ip("203.0.113.9"), Some("1.2.3.4")),
-            ip("203.0.113.9")
-        );
-        // Behind the proxy: the address the proxy saw, not what the client claimed.
-        assert_eq!(
-            extractor.client_of(ip("10.0.0.2"), Some("1.2.3.4, 198.51.100.7")),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            extractor.client_of(ip("10.0.0.2"), Some("198.51.100.7, 10.0.0.3")),
-            ip("198.51.100.7")
-        );
-        assert_eq!(
-            extractor.client_of(ip("10.0.0.2"), Some("garbage")),
-            ip("10.0.0.2")
-        );
-        assert_eq!(extractor.client_of(ip("10.0.0.2"), None), ip("10.0.0.2"));
-    }
 }
