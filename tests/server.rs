@@ -33,6 +33,26 @@ fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
     body
 }
 
+/// Polls `GET /admin/reindex` until the reindex is no longer running; returns
+/// its final status.
+fn finished_reindex(server: &Server, bearer: &str, timeout: Duration) -> Value {
+    let http = client();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = json_of(
+            http.get(server.url("/admin/reindex"))
+                .header("Authorization", bearer)
+                .send()
+                .unwrap(),
+        );
+        if status["state"] != "running" {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "reindex did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn demo_server(tmp: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
     Server::start(&tmp.join("index"), args, env)
 }
@@ -645,20 +665,7 @@ fn admin_routes_need_the_key_and_reindex_while_searching() {
         "reindex_running",
     );
 
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let status = loop {
-        let status = json_of(
-            http.get(server.url("/admin/reindex"))
-                .header("Authorization", &bearer)
-                .send()
-                .unwrap(),
-        );
-        if status["state"] != "running" {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "reindex did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = finished_reindex(&server, &bearer, Duration::from_secs(180));
     assert_eq!(status["state"], "succeeded", "{status}");
     assert_eq!(status["documents"], 1502);
     std::thread::sleep(Duration::from_millis(300));
@@ -783,20 +790,7 @@ fn a_failed_reindex_keeps_serving_the_previous_index() {
         .send()
         .unwrap();
     assert_eq!(started.status(), StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        let status = json_of(
-            http.get(server.url("/admin/reindex"))
-                .header("Authorization", &bearer)
-                .send()
-                .unwrap(),
-        );
-        if status["state"] != "running" {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "reindex did not finish");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = finished_reindex(&server, &bearer, Duration::from_secs(60));
     assert_eq!(status["state"], "failed", "{status}");
     assert!(
         status["error"]

@@ -156,33 +156,106 @@ fn parse_markup(s: &str) -> Option<(Piece<'_>, usize)> {
         return None;
     }
     let name = &after[..name_len];
-    // Find the closing `>` outside quotes.
     let attr_start = name_start + name_len;
+    let tag = |attrs_end: usize, len: usize| {
+        let inner = &s[attr_start..attrs_end];
+        let tag = Tag {
+            name,
+            closing,
+            self_closing: inner.trim_end().ends_with('/'),
+            attrs: inner,
+        };
+        Some((Piece::Tag(tag), len))
+    };
+    // The closing `>` outside quoted values. As in a browser's tokenizer, a
+    // quote opens a value only right after `=` (a stray `"` in an attribute
+    // name is part of the name) and `<` inside a tag is a plain character.
     let mut quote: Option<u8> = None;
+    let mut after_equals = false;
+    let mut first_gt = None;
     for (i, &b) in s.as_bytes()[attr_start..].iter().enumerate() {
+        let at = attr_start + i;
         match (quote, b) {
             (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => {
-                let end = attr_start + i;
-                let inner = &s[attr_start..end];
-                let self_closing = inner.trim_end().ends_with('/');
-                return Some((
-                    Piece::Tag(Tag {
-                        name,
-                        closing,
-                        self_closing,
-                        attrs: inner,
-                    }),
-                    end + 1,
-                ));
+            (Some(_), b'>') => {
+                first_gt.get_or_insert(at);
             }
-            (None, b'<') => return None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') if after_equals => quote = Some(b),
+            (None, b'>') => return tag(at, at + 1),
             _ => {}
         }
+        if quote.is_none() && !b.is_ascii_whitespace() {
+            after_equals = b == b'=';
+        }
     }
-    None
+    // A quote never closed (`<span id="a1>text`): the tag ends at the first
+    // `>`, not at the end of the input, which would swallow the text.
+    if let Some(at) = first_gt {
+        return tag(at, at + 1);
+    }
+    // No `>` at all: a tag cut short (`<span data-ttu-id="a1` at the end of
+    // a file, or before a table's cell separator). It is markup when it has
+    // an attribute with a value; then it spans its name and attributes.
+    // Without one it is prose (`if a <b then`).
+    let len = unterminated_attributes_len(&s[attr_start..])?;
+    tag(attr_start + len, attr_start + len)
+}
+
+/// Length of the attributes (`␣key="value" key=value key`) at the start of
+/// `s`, when at least one has a value. Names and values are ASCII: markup's
+/// ids and classes, not the text a cut-short tag runs into.
+fn unterminated_attributes_len(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.');
+    let is_value = |b: u8| b.is_ascii_graphic() && b != b'<';
+    let mut at = 0;
+    let mut with_value = false;
+    loop {
+        let mut next = at;
+        while next < bytes.len() && (bytes[next].is_ascii_whitespace() || bytes[next] == b'/') {
+            next += 1;
+        }
+        let name_start = next;
+        while next < bytes.len() && is_name(bytes[next]) {
+            next += 1;
+        }
+        // Attributes are separated by whitespace.
+        if next == name_start || name_start == at {
+            break;
+        }
+        if bytes.get(next) == Some(&b'=') {
+            next += 1;
+            match bytes.get(next) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    next += 1;
+                    while next < bytes.len() && bytes[next] != q && is_value(bytes[next]) {
+                        next += 1;
+                    }
+                    if bytes.get(next) == Some(&q) {
+                        next += 1;
+                    }
+                }
+                _ => {
+                    while next < bytes.len() && is_value(bytes[next]) {
+                        next += 1;
+                    }
+                }
+            }
+            with_value = true;
+        }
+        at = next;
+    }
+    let at = if at < bytes.len()
+        && bytes[at..]
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == b'/')
+    {
+        bytes.len()
+    } else {
+        at
+    };
+    with_value.then_some(at)
 }
 
 /// Elements whose content is never text a reader sees.
@@ -279,6 +352,34 @@ mod tests {
         assert_eq!(tags("a < b"), vec![Piece::Text("a "), Piece::Text("< b")]);
         assert_eq!(tags("<span unclosed"), vec![Piece::Text("<span unclosed")]);
         assert_eq!(tags("<<b>"), vec![Piece::Text("<"), tags("<b>")[0].clone()]);
+        assert_eq!(
+            tags("if a <b then c"),
+            vec![Piece::Text("if a "), Piece::Text("<b then c")]
+        );
+    }
+
+    #[test]
+    fn broken_tags_a_browser_would_read_are_tags() {
+        let name = |p: &Piece<'_>| match p {
+            Piece::Tag(t) => format!("<{}>", t.name),
+            Piece::Text(t) => t.to_string(),
+            Piece::Comment => String::new(),
+        };
+        let read = |s| tags(s).iter().map(name).collect::<Vec<_>>();
+        // A stray quote in an attribute name does not open a value.
+        assert_eq!(
+            read(r#"<span a="x b="1">V</span>"#),
+            ["<span>", "V", "<span>"]
+        );
+        // A quote never closed ends at the first `>`.
+        assert_eq!(read(r#"<span id="f06-144b>说明"#), ["<span>", "说明"]);
+        // Cut short: name and attributes, not the text after them.
+        assert_eq!(
+            read(r#"<span data-ttu-id="f06-1"?说明"#),
+            ["<span>", "?说明"]
+        );
+        assert_eq!(read(r#"<span data-ttu-id="a9-371"#), ["<span>"]);
+        assert_eq!(read("<span data-ttu-id=a9 \n"), ["<span>"]);
     }
 
     #[test]

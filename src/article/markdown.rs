@@ -20,8 +20,8 @@ pub fn parse_sections(body: &str) -> Vec<Section> {
     options.insert(Options::ENABLE_GFM);
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     let mut builder = SectionBuilder::default();
-    for event in Parser::new_ext(body, options) {
-        builder.event(event);
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        builder.event(event, &body[range]);
     }
     builder.finish()
 }
@@ -55,10 +55,22 @@ struct SectionBuilder {
     /// Inside `<script>`/`<style>` of an HTML block.
     raw_html_depth: u32,
     callout: Option<BlockQuoteKind>,
+    /// Consecutive text events that are verbatim source (no entity, no
+    /// escape), joined so that markup CommonMark split apart reads whole.
+    verbatim: String,
 }
 
 impl SectionBuilder {
-    fn event(&mut self, event: Event<'_>) {
+    /// `source` is the markdown the event was parsed from.
+    fn event(&mut self, event: Event<'_>, source: &str) {
+        if let Event::Text(text) = &event
+            && !self.in_code
+            && text.as_ref() == source
+        {
+            self.verbatim.push_str(text);
+            return;
+        }
+        self.flush_verbatim();
         match event {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
@@ -154,6 +166,31 @@ impl SectionBuilder {
             Some((_, _, heading)) => heading.push_str(text),
             None => self.text.push_str(text),
         }
+    }
+
+    /// Verbatim markdown text. A tag CommonMark rejects (`<b x"=1>`, a stray
+    /// quote) arrives as text, yet a browser renders it as a tag: read it as
+    /// one, so that the published page and the index agree. Entities and
+    /// escapes (`&lt;b&gt;`, `\<b>`) are not verbatim and stay text.
+    fn flush_verbatim(&mut self) {
+        if self.verbatim.is_empty() {
+            return;
+        }
+        let text = std::mem::take(&mut self.verbatim);
+        if !text.contains('<') {
+            self.push_text(&text);
+        } else {
+            for piece in html::Scanner::new(&text) {
+                match piece {
+                    Piece::Text(text) => self.push_text(text),
+                    Piece::Comment => {}
+                    Piece::Tag(tag) => self.html_tag(&tag),
+                }
+            }
+        }
+        // Keep the buffer's allocation for the next run of text.
+        self.verbatim = text;
+        self.verbatim.clear();
     }
 
     fn html(&mut self, fragment: &str) {
@@ -284,6 +321,7 @@ impl SectionBuilder {
     }
 
     fn finish(mut self) -> Vec<Section> {
+        self.flush_verbatim();
         if self.heading.is_some() {
             self.end_heading();
         }
@@ -298,7 +336,6 @@ impl SectionBuilder {
 /// Collapses runs of whitespace to one space and trims cell separators left
 /// dangling at the ends.
 fn clean_text(text: &str) -> String {
-    let text = without_unterminated_tag(text);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -312,29 +349,6 @@ fn clean_text(text: &str) -> String {
     } else {
         trimmed.to_string()
     }
-}
-
-/// `text` without a trailing HTML tag that never closes (`… <span
-/// data-ttu-id="a1`): a file cut short in the middle of a tag. CommonMark
-/// reads such a fragment as text, which would put markup into the index.
-/// Only a fragment with an attribute (`=`) counts: `if x <y and z` is prose.
-fn without_unterminated_tag(text: &str) -> &str {
-    let Some(open) = text.rfind('<') else {
-        return text;
-    };
-    let fragment = &text[open + 1..];
-    let tag_like = fragment
-        .trim_start_matches('/')
-        .starts_with(|c: char| c.is_ascii_alphabetic())
-        && fragment.contains('=')
-        && fragment.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    ' ' | '\n' | '-' | '_' | '=' | '"' | '\'' | ':' | '.' | '/' | '#'
-                )
-        });
-    if tag_like { &text[..open] } else { text }
 }
 
 /// Removes DocFX `:::name …:::` directives. `:::no-loc text="X":::` keeps `X`

@@ -272,3 +272,27 @@ fn a_file_cut_inside_a_tag_leaves_no_markup() {
         "Use a < b and 3 <4 rule."
     );
 }
+
+/// Found by fuzzing (`fuzz/parse_article`, a mutated ja-jp table): a tag that
+/// CommonMark rejects (a stray quote in an attribute name) but a browser reads
+/// as a tag is markup, not text.
+#[test]
+fn a_malformed_tag_a_browser_accepts_is_not_text() {
+    let text = "---\ntitle: T\n---\n| a |\n|---|\n| <span data-ttu-id=\"dpan data-ttu-id=\"d0dcd-239\">Vietnam</span><span class=\"sxs-lookup\"><span data-stu-id=\"d0dcd-239\">Vietnam</span></span> |\n| <span data-ttu-id=\"f06fb-144b>说明 |\n| <span data-ttu-id=\"f06fb-1\"?示例 |\n\nAfter <b x\"=\"1\">bold</b> text. Literal &lt;span&gt; stays.\n";
+    let parsed = parse_str("x.md", "ja-jp", text).unwrap();
+    let blocks: Vec<&str> = parsed.article.sections[0]
+        .blocks
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect();
+    assert_eq!(
+        blocks,
+        [
+            "a",
+            "Vietnam",
+            "说明",
+            "?示例",
+            "After bold text. Literal <span> stays."
+        ]
+    );
+}

@@ -19,40 +19,13 @@ use std::path::Path;
 
 use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
 
+use super::varint;
+
 /// File name of the hit store inside a generation.
 pub const FILE_NAME: &str = "hits.bin";
 
 /// Magic and version at the start of the file.
 const HEADER: &[u8; 8] = b"KSKHIT01";
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte < 0x80 {
-            return Some(value);
-        }
-    }
-    None
-}
-
-fn get_slice<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
-    let len = usize::try_from(get_varint(bytes, at)?).ok()?;
-    let end = at.checked_add(len)?;
-    let slice = bytes.get(*at..end)?;
-    *at = end;
-    Some(slice)
-}
 
 /// One article's display data, as written.
 pub struct HitData<'a> {
@@ -81,8 +54,7 @@ impl HitData<'_> {
             self.termvec,
             self.body.as_bytes(),
         ] {
-            put_varint(&mut out, part.len() as u64);
-            out.extend_from_slice(part);
+            varint::put_bytes(&mut out, part);
         }
         out
     }
@@ -187,7 +159,7 @@ impl HitStore {
         }
         let mut at = start;
         for _ in 0..7 {
-            get_slice(bytes, &mut at)?;
+            varint::get_bytes(bytes, &mut at)?;
         }
         Some((at - start) as u64)
     }
@@ -202,13 +174,13 @@ impl HitStore {
         fn text(slice: &[u8]) -> Option<&str> {
             std::str::from_utf8(slice).ok()
         }
-        let id = text(get_slice(bytes, &mut at)?)?;
-        let url = text(get_slice(bytes, &mut at)?)?;
-        let title = text(get_slice(bytes, &mut at)?)?;
-        let description = text(get_slice(bytes, &mut at)?)?;
-        let sections = get_slice(bytes, &mut at)?;
-        let termvec = get_slice(bytes, &mut at)?;
-        let body = get_slice(bytes, &mut at)?;
+        let id = text(varint::get_bytes(bytes, &mut at)?)?;
+        let url = text(varint::get_bytes(bytes, &mut at)?)?;
+        let title = text(varint::get_bytes(bytes, &mut at)?)?;
+        let description = text(varint::get_bytes(bytes, &mut at)?)?;
+        let sections = varint::get_bytes(bytes, &mut at)?;
+        let termvec = varint::get_bytes(bytes, &mut at)?;
+        let body = varint::get_bytes(bytes, &mut at)?;
         Some(HitRecord {
             id,
             url,

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod readonly;
 pub mod schema;
 pub mod stored;
+mod varint;
 
 use std::path::{Path, PathBuf};
 

@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+use super::varint;
+
 /// Hash of an analyzed term, as stored in term vectors.
 ///
 /// FNV-1a folded to 32 bits: stable across builds and platforms (the index
@@ -24,38 +26,8 @@ pub fn term_hash(term: &str) -> u32 {
     (hash ^ (hash >> 32)) as u32
 }
 
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte < 0x80 {
-            return Some(value);
-        }
-    }
-    None
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
-}
-
 fn get_str<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
-    let len = usize::try_from(get_varint(bytes, at)?).ok()?;
-    let end = at.checked_add(len)?;
-    let s = std::str::from_utf8(bytes.get(*at..end)?).ok()?;
-    *at = end;
-    Some(s)
+    std::str::from_utf8(varint::get_bytes(bytes, at)?).ok()
 }
 
 /// One occurrence of a term in the body.
@@ -90,16 +62,16 @@ impl TermVector {
         tokens.dedup();
         let terms = tokens.chunk_by(|a, b| a.0 == b.0).count();
         let mut table = Vec::with_capacity(10 + terms * ENTRY);
-        put_varint(&mut table, terms as u64);
+        varint::put(&mut table, terms as u64);
         let mut lists = Vec::with_capacity(tokens.len() * 3);
         for occurrences in tokens.chunk_by(|a, b| a.0 == b.0) {
             table.extend_from_slice(&occurrences[0].0.to_le_bytes());
             table.extend_from_slice(&(lists.len() as u32).to_le_bytes());
-            put_varint(&mut lists, occurrences.len() as u64);
+            varint::put(&mut lists, occurrences.len() as u64);
             let mut previous = 0usize;
             for &(_, start, end) in occurrences {
-                put_varint(&mut lists, start.saturating_sub(previous) as u64);
-                put_varint(&mut lists, end.saturating_sub(start) as u64);
+                varint::put(&mut lists, start.saturating_sub(previous) as u64);
+                varint::put(&mut lists, end.saturating_sub(start) as u64);
                 previous = start;
             }
         }
@@ -129,15 +101,15 @@ impl TermVector {
             None
         })();
         let (lists, mut at) = found.unwrap_or((&[], 0));
-        let mut remaining = get_varint(lists, &mut at).unwrap_or(0);
+        let mut remaining = varint::get(lists, &mut at).unwrap_or(0);
         let mut previous: u64 = 0;
         std::iter::from_fn(move || {
             if remaining == 0 {
                 return None;
             }
             remaining -= 1;
-            let start = previous.checked_add(get_varint(lists, &mut at)?)?;
-            let len = get_varint(lists, &mut at)?;
+            let start = previous.checked_add(varint::get(lists, &mut at)?)?;
+            let len = varint::get(lists, &mut at)?;
             previous = start;
             Some(TermOccurrence {
                 hash,
@@ -164,7 +136,7 @@ impl TermVector {
     /// The term table and the occurrence lists.
     fn split(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
         let mut at = 0;
-        let terms = usize::try_from(get_varint(bytes, &mut at)?).ok()?;
+        let terms = usize::try_from(varint::get(bytes, &mut at)?).ok()?;
         let end = terms.checked_mul(ENTRY)?.checked_add(at)?;
         Some((bytes.get(at..end)?, bytes.get(end..)?))
     }
@@ -187,20 +159,20 @@ pub struct SectionTable;
 impl SectionTable {
     pub fn encode(sections: &[StoredSection]) -> Vec<u8> {
         let mut out = Vec::new();
-        put_varint(&mut out, sections.len() as u64);
+        varint::put(&mut out, sections.len() as u64);
         for s in sections {
-            put_str(&mut out, &s.anchor);
-            put_str(&mut out, &s.heading);
+            varint::put_bytes(&mut out, s.anchor.as_bytes());
+            varint::put_bytes(&mut out, s.heading.as_bytes());
             out.push(s.level);
-            put_varint(&mut out, u64::from(s.start));
-            put_varint(&mut out, u64::from(s.end));
+            varint::put(&mut out, u64::from(s.start));
+            varint::put(&mut out, u64::from(s.end));
         }
         out
     }
 
     pub fn decode(bytes: &[u8]) -> Vec<StoredSection> {
         let mut at = 0;
-        let Some(count) = get_varint(bytes, &mut at) else {
+        let Some(count) = varint::get(bytes, &mut at) else {
             return Vec::new();
         };
         let mut sections = Vec::with_capacity((count as usize).min(1024));
@@ -210,8 +182,8 @@ impl SectionTable {
                 let heading = get_str(bytes, &mut at)?.to_string();
                 let level = *bytes.get(at)?;
                 at += 1;
-                let start = u32::try_from(get_varint(bytes, &mut at)?).ok()?;
-                let end = u32::try_from(get_varint(bytes, &mut at)?).ok()?;
+                let start = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
+                let end = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
                 Some(StoredSection {
                     anchor,
                     heading,
