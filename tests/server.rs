@@ -209,6 +209,12 @@ fn bad_requests_get_clear_json_errors() {
         StatusCode::BAD_REQUEST,
         "invalid_offset",
     );
+    // Escapes that are not UTF-8 once decoded: not a search for U+FFFD.
+    assert_error(
+        search("q=%FF%FE"),
+        StatusCode::BAD_REQUEST,
+        "invalid_encoding",
+    );
     let unknown = assert_error(
         search("q=x&locale=pt-br"),
         StatusCode::BAD_REQUEST,

@@ -56,7 +56,8 @@ struct SectionBuilder {
     raw_html_depth: u32,
     callout: Option<BlockQuoteKind>,
     /// Consecutive text events that are verbatim source (no entity, no
-    /// escape), joined so that markup CommonMark split apart reads whole.
+    /// escape), from the first `<` on, joined so that markup CommonMark split
+    /// apart reads whole.
     verbatim: String,
 }
 
@@ -67,7 +68,16 @@ impl SectionBuilder {
             && !self.in_code
             && text.as_ref() == source
         {
-            self.verbatim.push_str(text);
+            // Only text from a `<` on can be markup: the rest goes straight
+            // through, uncopied.
+            match text.find('<') {
+                _ if !self.verbatim.is_empty() => self.verbatim.push_str(text),
+                Some(at) => {
+                    self.push_text(&text[..at]);
+                    self.verbatim.push_str(&text[at..]);
+                }
+                None => self.push_text(text),
+            }
             return;
         }
         self.flush_verbatim();
@@ -177,15 +187,11 @@ impl SectionBuilder {
             return;
         }
         let text = std::mem::take(&mut self.verbatim);
-        if !text.contains('<') {
-            self.push_text(&text);
-        } else {
-            for piece in html::Scanner::new(&text) {
-                match piece {
-                    Piece::Text(text) => self.push_text(text),
-                    Piece::Comment => {}
-                    Piece::Tag(tag) => self.html_tag(&tag),
-                }
+        for piece in html::Scanner::new(&text) {
+            match piece {
+                Piece::Text(text) => self.push_text(text),
+                Piece::Comment => {}
+                Piece::Tag(tag) => self.html_tag(&tag),
             }
         }
         // Keep the buffer's allocation for the next run of text.

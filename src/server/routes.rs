@@ -75,6 +75,20 @@ impl SearchParams {
     }
 }
 
+/// A query string whose escapes do not decode to UTF-8 (`q=%FF%FE`) is a bad
+/// request: the form decoder would put U+FFFD in their place and search for
+/// that.
+fn utf8_query_string(request: &HttpRequest) -> Result<(), ApiError> {
+    let decoded = percent_encoding::percent_decode_str(request.query_string());
+    match decoded.decode_utf8() {
+        Ok(_) => Ok(()),
+        Err(e) => Err(ApiError::bad_request(
+            "invalid_encoding",
+            format!("the query string is not UTF-8 once decoded: {e}"),
+        )),
+    }
+}
+
 fn parse_locale(locale: Option<&str>) -> Result<Option<Locale>, ApiError> {
     match locale.map(str::trim).filter(|l| !l.is_empty()) {
         None => Ok(None),
@@ -121,8 +135,10 @@ fn run_search(state: &AppState, params: SearchParams) -> Result<HttpResponse, Ap
     ))]
 pub async fn search_get(
     state: web::Data<AppState>,
+    request: HttpRequest,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
+    utf8_query_string(&request)?;
     run_search(&state, params.into_inner())
 }
 
@@ -160,8 +176,10 @@ pub struct SuggestParams {
     ))]
 pub async fn suggest(
     state: web::Data<AppState>,
+    request: HttpRequest,
     params: web::Query<SuggestParams>,
 ) -> Result<HttpResponse, ApiError> {
+    utf8_query_string(&request)?;
     let params = params.into_inner();
     let limit = params.limit.unwrap_or(8);
     if !(1..=20).contains(&limit) {
