@@ -69,13 +69,19 @@ impl Server {
         format!("{}{}", self.base, path)
     }
 
-    /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM, waits for the exit status and returns it with every
+    /// log line not yet received (all of them, up to the end of stderr).
+    pub fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         for _ in 0..200 {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
+                let mut lines = Vec::new();
+                // The reader thread ends at the end of stderr.
+                while let Ok(line) = self.stderr_lines.recv_timeout(Duration::from_secs(10)) {
+                    lines.push(line);
+                }
+                return (status, lines);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
