@@ -4,10 +4,6 @@
 
 mod common;
 
-/// The binary's allocator, so that figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kensaku::analysis;
 use kensaku::locale::Locale;

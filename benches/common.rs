@@ -7,6 +7,19 @@ use kensaku::article::{self, Article, Source, UrlTemplate};
 use kensaku::index::corpus::Corpus;
 use kensaku::locale::Locale;
 
+/// The binary's allocator, so that figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Rounds of a measurement: `KENSAKU_BENCH_ROUNDS` (1 under callgrind), else
+/// `default`.
+pub fn rounds(default: usize) -> usize {
+    std::env::var("KENSAKU_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default)
+}
+
 pub const LOCALES: [&str; 8] = [
     "de-de", "en-us", "es-es", "fr-fr", "ja-jp", "ko-kr", "ru-ru", "zh-cn",
 ];

@@ -6,10 +6,6 @@
 
 mod common;
 
-/// The binary's allocator, so that figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::time::{Duration, Instant};
 
 use kensaku::analysis;
@@ -17,14 +13,6 @@ use kensaku::article::{self, Source, UrlTemplate};
 use kensaku::index::{self, BuildOptions, Corpus, IndexDir};
 use kensaku::locale::Language;
 use rayon::prelude::*;
-
-/// Rounds of each measurement, interleaved (`KENSAKU_BENCH_ROUNDS`).
-fn rounds() -> usize {
-    std::env::var("KENSAKU_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-}
 
 /// Parses every file and runs the analyzers over every indexed text field,
 /// as the indexer does, keeping nothing.
@@ -93,7 +81,7 @@ fn main() {
     let mut index_times = Vec::new();
     let mut tokens = 0;
     let mut bytes = 0;
-    for round in 0..rounds() {
+    for round in 0..common::rounds(5) {
         let t = Instant::now();
         (tokens, bytes) = parse_and_analyze(&corpus);
         analyze_times.push(t.elapsed());

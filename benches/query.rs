@@ -5,23 +5,11 @@
 
 mod common;
 
-/// The binary's allocator, so that figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::time::{Duration, Instant};
 
 use kensaku::eval;
 use kensaku::index::{self, BuildOptions, Corpus, IndexDir};
 use kensaku::search::{Engine, SearchRequest};
-
-/// Rounds over the dev queries (`KENSAKU_BENCH_ROUNDS`; 1 under callgrind).
-fn rounds() -> usize {
-    std::env::var("KENSAKU_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(50)
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -40,7 +28,7 @@ fn main() {
     )
     .expect("index the shared corpus");
     eprintln!("index ready ({} documents)", report.documents());
-    let rounds = rounds();
+    let rounds = common::rounds(50);
     let engine = Engine::open(IndexDir::new(&dir));
     let judgments = eval::read_judgments(&shared.join("eval/dev.jsonl")).unwrap();
     let requests: Vec<(String, SearchRequest)> = judgments

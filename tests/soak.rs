@@ -12,6 +12,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -53,6 +54,34 @@ impl Random {
     }
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// What the bad clients got back: (kind, status or "closed") → count. A 5xx
+/// also goes to the server errors the test fails on.
+#[derive(Clone)]
+struct Tally {
+    requests: Arc<AtomicU64>,
+    outcomes: Arc<Mutex<BTreeMap<String, u64>>>,
+    server_errors: Arc<Mutex<Vec<String>>>,
+}
+
+impl Tally {
+    fn record(&self, kind: &str, status: Option<u16>) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let outcome = status.map_or("closed".to_string(), |s| s.to_string());
+        *self
+            .outcomes
+            .lock()
+            .unwrap()
+            .entry(format!("{kind} → {outcome}"))
+            .or_default() += 1;
+        if let Some(status) = status.filter(|s| *s >= 500) {
+            self.server_errors
+                .lock()
+                .unwrap()
+                .push(format!("{kind}: {status}"));
+        }
     }
 }
 
@@ -133,9 +162,11 @@ fn soak_with_good_and_bad_clients() {
     let stop = Arc::new(AtomicBool::new(false));
     let server_errors = Arc::new(Mutex::new(Vec::<String>::new()));
     let failed_searches = Arc::new(AtomicU64::new(0));
-    let bad_requests = Arc::new(AtomicU64::new(0));
-    // (kind of bad client, status or "closed") → count, for the report.
-    let outcomes = Arc::new(Mutex::new(std::collections::BTreeMap::<String, u64>::new()));
+    let tally = Tally {
+        requests: Arc::new(AtomicU64::new(0)),
+        outcomes: Arc::new(Mutex::new(BTreeMap::new())),
+        server_errors: server_errors.clone(),
+    };
     let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let mut threads = Vec::new();
 
@@ -216,13 +247,7 @@ fn soak_with_good_and_bad_clients() {
         ),
     ];
     for (t, (kind, requests)) in bad_kinds.into_iter().enumerate() {
-        let (stop, bad, errors, addr) = (
-            stop.clone(),
-            bad_requests.clone(),
-            server_errors.clone(),
-            addr.clone(),
-        );
-        let outcomes = outcomes.clone();
+        let (stop, tally, addr) = (stop.clone(), tally.clone(), addr.clone());
         threads.push(std::thread::spawn(move || {
             let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ t as u64);
             let mut i = 0;
@@ -234,32 +259,13 @@ fn soak_with_good_and_bad_clients() {
                     requests[i % requests.len()].clone()
                 };
                 i += 1;
-                let status = raw_exchange(&addr, &request, None);
-                bad.fetch_add(1, Ordering::Relaxed);
-                let outcome = status.map_or("closed".to_string(), |s| s.to_string());
-                *outcomes
-                    .lock()
-                    .unwrap()
-                    .entry(format!("{kind} → {outcome}"))
-                    .or_default() += 1;
-                if let Some(status) = status.filter(|s| *s >= 500) {
-                    errors
-                        .lock()
-                        .unwrap()
-                        .push(format!("{kind} request {i}: {status}"));
-                }
+                tally.record(kind, raw_exchange(&addr, &request, None));
             }
         }));
     }
     // Slow clients: a byte every 300 ms; the server's request timeout ends them.
     for _ in 0..4 {
-        let (stop, bad, errors, addr) = (
-            stop.clone(),
-            bad_requests.clone(),
-            server_errors.clone(),
-            addr.clone(),
-        );
-        let outcomes = outcomes.clone();
+        let (stop, tally, addr) = (stop.clone(), tally.clone(), addr.clone());
         threads.push(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 let status = raw_exchange(
@@ -267,19 +273,7 @@ fn soak_with_good_and_bad_clients() {
                     b"GET /search?q=slowly&locale=en-us HTTP/1.1\r\nHost: x\r\n\r\n",
                     Some(Duration::from_millis(300)),
                 );
-                bad.fetch_add(1, Ordering::Relaxed);
-                let outcome = status.map_or("closed".to_string(), |s| s.to_string());
-                *outcomes
-                    .lock()
-                    .unwrap()
-                    .entry(format!("slow → {outcome}"))
-                    .or_default() += 1;
-                if let Some(status) = status.filter(|s| *s >= 500) {
-                    errors
-                        .lock()
-                        .unwrap()
-                        .push(format!("slow client: {status}"));
-                }
+                tally.record("slow", status);
             }
         }));
     }
@@ -321,12 +315,12 @@ fn soak_with_good_and_bad_clients() {
         percentile(0.5),
         percentile(0.99),
         latencies.last().unwrap(),
-        bad_requests.load(Ordering::Relaxed),
+        tally.requests.load(Ordering::Relaxed),
         after_warm_up / 1024,
         peak / 1024,
         end / 1024,
     );
-    eprintln!("bad clients: {:?}", outcomes.lock().unwrap());
+    eprintln!("bad clients: {:?}", tally.outcomes.lock().unwrap());
     let errors = server_errors.lock().unwrap();
     assert!(
         errors.is_empty(),
