@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -51,6 +51,22 @@ fn finished_reindex(server: &Server, bearer: &str, timeout: Duration) -> Value {
         assert!(Instant::now() < deadline, "reindex did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A corpus of one en-us article, `a.md` titled "Alpha", in `tmp/corpus`.
+fn one_article_corpus(tmp: &Path, text: &str) -> PathBuf {
+    let corpus = tmp.join("corpus");
+    common::write_article(&corpus, "en-us", "a.md", "Alpha", text);
+    corpus
+}
+
+/// A server over `corpus` with admin key `key` and no rate limit.
+fn admin_server(tmp: &Path, corpus: &Path, key: &str) -> Server {
+    Server::start(
+        &tmp.join("index"),
+        &["--corpus", corpus.to_str().unwrap(), "--rate-limit", "0"],
+        &[("KENSAKU_ADMIN_KEY", key)],
+    )
 }
 
 fn demo_server(tmp: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
@@ -562,14 +578,7 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 #[test]
 fn admin_routes_need_the_key_and_reindex_while_searching() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    common::write_article(
-        &corpus,
-        "en-us",
-        "a.md",
-        "Alpha",
-        "The original article about refunds.",
-    );
+    let corpus = one_article_corpus(tmp.path(), "The original article about refunds.");
     let http = client();
 
     // No key configured: admin routes do not exist.
@@ -586,11 +595,7 @@ fn admin_routes_need_the_key_and_reindex_while_searching() {
     drop(closed);
 
     let key = "test-admin-key-7f3a";
-    let server = Server::start(
-        &tmp.path().join("index"),
-        &["--corpus", corpus.to_str().unwrap(), "--rate-limit", "0"],
-        &[("KENSAKU_ADMIN_KEY", key)],
-    );
+    let server = admin_server(tmp.path(), &corpus, key);
     let reindex = |auth: Option<&str>| {
         let mut request = http.post(server.url("/admin/reindex"));
         if let Some(auth) = auth {
@@ -767,20 +772,9 @@ fn builds_the_index_only_when_there_is_none() {
 #[test]
 fn a_failed_reindex_keeps_serving_the_previous_index() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    common::write_article(
-        &corpus,
-        "en-us",
-        "a.md",
-        "Alpha",
-        "The article about refunds.",
-    );
+    let corpus = one_article_corpus(tmp.path(), "The article about refunds.");
     let key = "test-admin-key-failing";
-    let server = Server::start(
-        &tmp.path().join("index"),
-        &["--corpus", corpus.to_str().unwrap(), "--rate-limit", "0"],
-        &[("KENSAKU_ADMIN_KEY", key)],
-    );
+    let server = admin_server(tmp.path(), &corpus, key);
     let http = client();
     let search = || {
         json_of(
