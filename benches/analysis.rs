@@ -14,7 +14,8 @@ fn analyzers(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);
-    for locale in common::LOCALES {
+    for locale in common::locales(&shared) {
+        let locale = locale.as_str();
         let texts = common::localized_text(&shared, locale);
         let bytes: usize = texts.iter().map(String::len).sum();
         let mut analyzer = analysis::build(Locale::parse(locale).unwrap().language());

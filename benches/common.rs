@@ -20,9 +20,21 @@ pub fn rounds(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-pub const LOCALES: [&str; 8] = [
-    "de-de", "en-us", "es-es", "fr-fr", "ja-jp", "ko-kr", "ru-ru", "zh-cn",
-];
+/// The locales of the shared corpus (its locale folders), sorted.
+pub fn locales(shared: &Path) -> Vec<String> {
+    let mut locales: Vec<String> = std::fs::read_dir(shared.join("corpus"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|name| Locale::parse(name).is_ok_and(|l| l.as_str() == name))
+                .collect()
+        })
+        .unwrap_or_default();
+    locales.sort();
+    locales
+}
 
 /// `../shared`, or `None` (benchmarks then say so and do nothing).
 pub fn shared() -> Option<PathBuf> {

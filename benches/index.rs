@@ -18,7 +18,7 @@ use rayon::prelude::*;
 /// as the indexer does, keeping nothing.
 fn parse_and_analyze(corpus: &Corpus) -> (usize, u64) {
     let (entries, _) = corpus.entries();
-    let bytes: u64 = entries.iter().map(|e| e.len().unwrap_or(0)).sum();
+    let bytes: u64 = entries.iter().map(|e| e.size().unwrap_or(0)).sum();
     let tokens = entries
         .par_iter()
         .map_init(

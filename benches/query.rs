@@ -31,7 +31,7 @@ fn main() {
     let rounds = common::rounds(50);
     let engine = Engine::open(IndexDir::new(&dir));
     let judgments = eval::read_judgments(&shared.join("eval/dev.jsonl")).unwrap();
-    let requests: Vec<(String, SearchRequest)> = judgments
+    let given: Vec<(String, SearchRequest)> = judgments
         .iter()
         .map(|j| {
             (
@@ -40,15 +40,27 @@ fn main() {
             )
         })
         .collect();
+    // The same queries without their locale: detection plans every
+    // candidate locale, then searches the chosen ones.
+    let detected: Vec<(String, SearchRequest)> = judgments
+        .iter()
+        .map(|j| ("detected".to_string(), SearchRequest::new(j.query.clone())))
+        .collect();
     // Warm up: dictionaries, analyzers, page cache.
-    for (_, r) in &requests {
+    for (_, r) in given.iter().chain(&detected) {
         engine.search(r).unwrap();
     }
+    measure("locale given", &engine, &given, rounds);
+    measure("locale detected", &engine, &detected, rounds);
+}
+
+/// Runs `requests` `rounds` times, interleaved, and prints p50/p99 per label.
+fn measure(title: &str, engine: &Engine, requests: &[(String, SearchRequest)], rounds: usize) {
     let mut by_locale: std::collections::BTreeMap<String, Vec<Duration>> = Default::default();
     let mut all = Vec::new();
     let started = Instant::now();
     for _ in 0..rounds {
-        for (locale, request) in &requests {
+        for (locale, request) in requests {
             let t = Instant::now();
             let response = engine.search(request).unwrap();
             let elapsed = t.elapsed();
@@ -58,6 +70,7 @@ fn main() {
         }
     }
     let wall = started.elapsed();
+    println!("{title}:");
     println!(
         "{:<8} {:>9} {:>9} {:>9} {:>9}",
         "locale", "queries", "p50 µs", "p99 µs", "max µs"

@@ -1,14 +1,17 @@
-//! Locales and the languages that pick an analyzer.
+//! Locales.
 //!
 //! A [`Locale`] is a normalized BCP-47-like tag as docs sites write it in
-//! paths (`ja-jp`, `zh-cn`): lower-case, `-` separated. Its [`Language`] is
-//! derived from the primary subtag and chooses the analyzer; it is never
-//! guessed from the text of an article.
+//! paths (`ja-jp`, `zh-cn`): lower-case, `-` separated. Its [`Language`] (a
+//! row of the [language registry](crate::language)) is derived from the
+//! primary subtag and chooses the analyzer; it is never guessed from the text
+//! of an article.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::language::Language;
 
 /// A normalized locale tag such as `ja-jp`.
 ///
@@ -98,77 +101,6 @@ impl AsRef<str> for Locale {
     }
 }
 
-/// The languages kensaku has a dedicated analyzer for; everything else is
-/// [`Language::Other`] and gets the fallback analyzer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Ja,
-    Ko,
-    Zh,
-    Ru,
-    Fr,
-    De,
-    Es,
-    En,
-    Other,
-}
-
-impl Language {
-    pub const ALL: [Language; 9] = [
-        Language::Ja,
-        Language::Ko,
-        Language::Zh,
-        Language::Ru,
-        Language::Fr,
-        Language::De,
-        Language::Es,
-        Language::En,
-        Language::Other,
-    ];
-
-    pub fn from_primary_subtag(subtag: &str) -> Language {
-        match subtag {
-            "ja" => Language::Ja,
-            "ko" => Language::Ko,
-            "zh" => Language::Zh,
-            "ru" => Language::Ru,
-            "fr" => Language::Fr,
-            "de" => Language::De,
-            "es" => Language::Es,
-            "en" => Language::En,
-            _ => Language::Other,
-        }
-    }
-
-    /// Short code used in analyzer names (`kensaku_ja`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Ja => "ja",
-            Language::Ko => "ko",
-            Language::Zh => "zh",
-            Language::Ru => "ru",
-            Language::Fr => "fr",
-            Language::De => "de",
-            Language::Es => "es",
-            Language::En => "en",
-            Language::Other => "other",
-        }
-    }
-
-    /// Whether words in this language are written without spaces between them,
-    /// which changes snippet lengths and how matches are highlighted.
-    pub fn is_cjk(self) -> bool {
-        matches!(self, Language::Ja | Language::Ko | Language::Zh)
-    }
-}
-
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +134,7 @@ mod tests {
     fn language_follows_primary_subtag() {
         assert_eq!(Locale::parse("ja-jp").unwrap().language(), Language::Ja);
         assert_eq!(Locale::parse("zh-tw").unwrap().language(), Language::Zh);
-        assert_eq!(Locale::parse("pt-br").unwrap().language(), Language::Other);
+        assert_eq!(Locale::parse("pt-br").unwrap().language(), Language::Pt);
+        assert_eq!(Locale::parse("pl-pl").unwrap().language(), Language::Other);
     }
 }

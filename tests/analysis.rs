@@ -126,6 +126,49 @@ fn european_stemming_stop_words_elision_and_folding() {
     assert_eq!(terms(Language::Ru, "счёт"), terms(Language::Ru, "счет"));
 }
 
+/// Italian, Portuguese and Dutch are rows of the language registry: Snowball
+/// stemming, stop words (Snowball's and the support-question ones), Italian
+/// elision, accent folding — on sentences written for this test.
+#[test]
+fn italian_portuguese_and_dutch_from_their_registry_rows() {
+    use Language::{It, Nl, Pt};
+    assert_eq!(Locale::parse("it-it").unwrap().language(), It);
+    assert_eq!(Locale::parse("pt-br").unwrap().language(), Pt);
+    assert_eq!(Locale::parse("nl-nl").unwrap().language(), Nl);
+
+    let it = "Come posso scaricare le fatture dell'account del mese scorso?";
+    has_none(It, it, &["come", "posso", "le", "del", "dell'account"]);
+    assert_eq!(
+        terms(It, "scaricare la fattura"),
+        terms(It, "scaricate le fatture")
+    );
+    assert_eq!(terms(It, "dell'utente"), terms(It, "l'utente"));
+    assert_eq!(terms(It, "perché"), Vec::<String>::new());
+    assert_eq!(terms(It, "città"), terms(It, "citta"));
+
+    let pt = "Como posso baixar as faturas da minha conta no Partner Center?";
+    has_none(Pt, pt, &["como", "posso", "as", "da", "minha", "no"]);
+    assert_eq!(
+        terms(Pt, "baixar a fatura"),
+        terms(Pt, "baixando as faturas")
+    );
+    assert_eq!(terms(Pt, "cobrança"), terms(Pt, "cobranca"));
+
+    let nl = "Hoe kan ik de facturen van mijn account downloaden?";
+    has_none(Nl, nl, &["hoe", "kan", "ik", "de", "van", "mijn"]);
+    assert_eq!(terms(Nl, "factuur"), terms(Nl, "facturen"));
+    assert_eq!(terms(Nl, "klanten"), terms(Nl, "klant"));
+
+    // Identifiers stay whole, as in every analyzer.
+    for language in [It, Pt, Nl] {
+        has_all(
+            language,
+            "21Vianet CSP 3.6.3",
+            &["21vianet", "csp", "3.6.3"],
+        );
+    }
+}
+
 #[test]
 fn identifiers_stay_whole_in_every_analyzer_and_script() {
     let cases = [
@@ -199,7 +242,7 @@ fn same_analysis_for_query_and_document() {
     kensaku::analysis::register(&manager, Language::ALL);
     for language in Language::ALL {
         let name = kensaku::analysis::analyzer_name(language);
-        let mut registered = manager.get(name).expect("registered");
+        let mut registered = manager.get(&name).expect("registered");
         let text = "請求書 invoice 고객 счет 合作伙伴";
         let a: Vec<_> = analyze(&mut registered, text)
             .into_iter()

@@ -1,6 +1,7 @@
 //! Property tests: analyzers and snippets on random text in every script.
 
 use kensaku::analysis::{analyze, build};
+use kensaku::html::Highlighted;
 use kensaku::index::stored::{TermVector, term_hash};
 use kensaku::locale::Language;
 use kensaku::search::snippet::{self, snippet};
@@ -76,18 +77,25 @@ proptest! {
         }
         let highlight = snippet::Highlighter::new(pairs);
         let weights = vec![1.0; picks.len()];
-        let target = snippet::target_chars(language.is_cjk());
-        let out = snippet(body.as_bytes(), &termvec, &[], &highlight, &weights, target);
-        check_html(&out.html, &body)?;
+        let shape = snippet::Shape::of(language);
+        let out = snippet(body.as_bytes(), &termvec, &[], &highlight, &weights, shape);
+        let html = out.text.to_html();
+        check_html(&html)?;
+        check_text(&out.text, &body)?;
+        // The markup is the text, escaped, with marks around the matches.
+        prop_assert_eq!(
+            html.replace("<mark>", "").replace("</mark>", ""),
+            kensaku::html::escape(&out.text.text)
+        );
         // Every mark covers whole tokens of the body.
-        for marked in marked_texts(&out.html) {
-            prop_assert!(body.contains(&unescape(&marked)), "mark {marked:?} not in body");
+        for marked in marked_texts(&out.text) {
+            prop_assert!(body.contains(marked), "mark {marked:?} not in body");
         }
     }
 }
 
-/// Splits on <mark>…</mark>, checking the markup.
-fn check_html(html: &str, body: &str) -> Result<(), TestCaseError> {
+/// Splits the rendered HTML on <mark>…</mark>, checking the markup.
+fn check_html(html: &str) -> Result<(), TestCaseError> {
     let mut rest = html;
     let mut open = false;
     let mut text = String::new();
@@ -119,10 +127,13 @@ fn check_html(html: &str, body: &str) -> Result<(), TestCaseError> {
             "bare '&' in {html:?}"
         );
     }
-    // The visible text is the article's, cut with ellipses, line breaks as spaces.
-    let plain = unescape(&text);
+    Ok(())
+}
+
+/// The visible text is the article's, cut with ellipses, line breaks as spaces.
+fn check_text(text: &Highlighted, body: &str) -> Result<(), TestCaseError> {
     let normalized_body = body.replace(['\n', '\r'], " ");
-    for piece in plain.split('…').filter(|p| !p.trim().is_empty()) {
+    for piece in text.text.split('…').filter(|p| !p.trim().is_empty()) {
         prop_assert!(
             normalized_body.contains(piece.trim_end()),
             "{piece:?} is not from the body {body:?}"
@@ -131,20 +142,11 @@ fn check_html(html: &str, body: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn marked_texts(html: &str) -> Vec<String> {
-    html.split("<mark>")
-        .skip(1)
-        .filter_map(|s| s.split("</mark>").next())
-        .map(str::to_string)
+fn marked_texts(text: &Highlighted) -> Vec<&str> {
+    text.pieces()
+        .filter(|(_, marked)| *marked)
+        .map(|(piece, _)| piece)
         .collect()
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 fn ascii_text() -> impl Strategy<Value = String> {

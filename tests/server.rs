@@ -232,7 +232,8 @@ fn bad_requests_get_clear_json_errors() {
         "invalid_encoding",
     );
     let unknown = assert_error(
-        search("q=x&locale=pt-br"),
+        // pt-br is a demo locale since Portuguese joined the registry.
+        search("q=x&locale=sv-se"),
         StatusCode::BAD_REQUEST,
         "unknown_locale",
     );

@@ -13,20 +13,16 @@
   var serial = 0;
   var localesPromise = null;
 
-  var TEXT = {
-    en: { placeholder: "Search docs", searching: "Searching…", none: "No results for", error: "Search is unavailable. Try again.", others: "Results in other languages:", results: "results" },
-    ja: { placeholder: "ドキュメントを検索", searching: "検索中…", none: "一致する結果がありません:", error: "検索を利用できません。もう一度お試しください。", others: "他の言語の結果:", results: "件" },
-    zh: { placeholder: "搜索文档", searching: "正在搜索…", none: "没有结果:", error: "搜索暂时不可用，请重试。", others: "其他语言的结果:", results: "条结果" },
-    ko: { placeholder: "문서 검색", searching: "검색 중…", none: "결과 없음:", error: "검색을 사용할 수 없습니다. 다시 시도하세요.", others: "다른 언어의 결과:", results: "개 결과" },
-    ru: { placeholder: "Поиск по документации", searching: "Поиск…", none: "Ничего не найдено:", error: "Поиск недоступен. Повторите попытку.", others: "Результаты на других языках:", results: "результатов" },
-    fr: { placeholder: "Rechercher dans la documentation", searching: "Recherche…", none: "Aucun résultat pour", error: "La recherche est indisponible. Réessayez.", others: "Résultats dans d'autres langues :", results: "résultats" },
-    de: { placeholder: "Dokumentation durchsuchen", searching: "Suche…", none: "Keine Ergebnisse für", error: "Die Suche ist nicht verfügbar. Bitte erneut versuchen.", others: "Ergebnisse in anderen Sprachen:", results: "Ergebnisse" },
-    es: { placeholder: "Buscar en la documentación", searching: "Buscando…", none: "No hay resultados para", error: "La búsqueda no está disponible. Inténtelo de nuevo.", others: "Resultados en otros idiomas:", results: "resultados" }
+  /* The box's texts come from the server's language registry (/locales,
+     `labels`); these English ones serve until it answers, or if it cannot. */
+  var FALLBACK = {
+    placeholder: "Search docs",
+    searching: "Searching…",
+    no_results: "No results for",
+    unavailable: "Search is unavailable. Try again.",
+    other_languages: "Results in other languages:",
+    results: "results"
   };
-
-  function text(lang) {
-    return TEXT[(lang || "en").split("-")[0]] || TEXT.en;
-  }
 
   function el(tag, className, attrs) {
     var node = document.createElement(tag);
@@ -82,15 +78,26 @@
     return localesPromise;
   }
 
-  /* The page language as an indexed locale: exact tag, else same language. */
+  /* The page language as an indexed locale (exact tag, else same language):
+     its /locales entry, or null. */
   function resolveLocale(wanted) {
     wanted = (wanted || "").toLowerCase().replace("_", "-");
     return indexedLocales().then(function (list) {
-      var tags = list.map(function (l) { return l.locale; });
-      if (tags.indexOf(wanted) >= 0) return wanted;
       var primary = wanted.split("-")[0];
-      for (var i = 0; i < tags.length; i++) if (tags[i].split("-")[0] === primary) return tags[i];
-      return null;
+      var exact = null, same = null;
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].locale === wanted) exact = list[i];
+        else if (!same && list[i].locale.split("-")[0] === primary) same = list[i];
+      }
+      return exact || same;
+    });
+  }
+
+  /* A locale's name for a chip: "日本語", else the tag. */
+  function localeName(tag) {
+    return indexedLocales().then(function (list) {
+      for (var i = 0; i < list.length; i++) if (list[i].locale === tag && list[i].name) return list[i].name;
+      return tag;
     });
   }
 
@@ -104,11 +111,23 @@
     this.controller = null;
     this.sequence = 0;
     this.pageLang = host.getAttribute("locale") || host.getAttribute("data-locale") || document.documentElement.lang || "en";
-    this.t = text(this.pageLang);
-    this.localePromise = resolveLocale(this.pageLang);
+    this.t = FALLBACK;
+    var self = this;
+    this.localePromise = resolveLocale(this.pageLang).then(function (info) {
+      if (info && info.labels) self.relabel(info.labels);
+      return info ? info.locale : null;
+    });
     this.render();
     this.bind();
   }
+
+  /* Switches the box to the page language's texts. */
+  Box.prototype.relabel = function (labels) {
+    this.t = labels;
+    this.input.setAttribute("aria-label", labels.placeholder);
+    this.input.setAttribute("placeholder", labels.placeholder + " (/)");
+    this.list.setAttribute("aria-label", labels.placeholder);
+  };
 
   Box.prototype.render = function () {
     var root = el("div", "kensaku");
@@ -225,7 +244,7 @@
         self.hits = [];
         self.list.textContent = "";
         self.hint.textContent = "";
-        self.status.textContent = self.t.error;
+        self.status.textContent = self.t.unavailable;
       });
   };
 
@@ -243,13 +262,14 @@
       this.status.className = "kensaku-status kensaku-count";
     } else {
       this.status.className = "kensaku-status";
-      this.status.textContent = this.t.none + " \u201c" + q + "\u201d";
+      this.status.textContent = this.t.no_results + " \u201c" + q + "\u201d";
     }
     if (other) {
       var label = el("span");
-      label.textContent = this.t.others + " ";
+      label.textContent = this.t.other_languages + " ";
       var button = el("button", "kensaku-other", { type: "button", lang: other.locale });
       button.textContent = other.locale + " (" + other.total + ")";
+      localeName(other.locale).then(function (name) { button.title = name; });
       button.addEventListener("click", function () { self.show_results(q, other, null); self.input.focus(); });
       this.hint.appendChild(label);
       this.hint.appendChild(button);

@@ -64,7 +64,7 @@ fuzz_target!(|input: &[u8]| {
     request.offset = (selector / 64) as usize;
     if let Ok(response) = fixture.engine.search(&request) {
         for hit in &response.hits {
-            check_snippet(&hit.snippet);
+            check_snippet(&hit.snippet.to_html());
         }
     }
     let _ = fixture

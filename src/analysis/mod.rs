@@ -6,6 +6,9 @@
 //! for CJK text no dictionary covers), followed by token filters (width and
 //! case normalization, stop words, elision, stemming, accent folding).
 //!
+//! Which segmenter and filters a language gets is read from its row of the
+//! [language registry](crate::language).
+//!
 //! The same analyzer runs at index time and at query time: [`register`] puts
 //! them into an index's `TokenizerManager` under [`analyzer_name`], and both
 //! the indexer and the searcher take them from there.
@@ -21,17 +24,16 @@ pub mod japanese;
 pub mod korean;
 pub mod script;
 pub mod segment;
-pub mod stopwords;
 pub mod tokenizer;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemLanguage, RemoveLongFilter, StopWordFilter, TextAnalyzer,
-    Token, TokenizerManager,
+    AsciiFoldingFilter, RemoveLongFilter, StopWordFilter, TextAnalyzer, Token, Tokenizer,
+    TokenizerManager,
 };
 
-use crate::locale::Language;
+use crate::language::{Language, LanguageSpec, Segmentation};
 use chinese::ChineseSegmenter;
-use filters::{EnglishPossessive, FrenchElision, Normalize, Stem};
+use filters::{Elision, EnglishPossessive, Maybe, Normalize, Stem};
 use japanese::JapaneseSegmenter;
 use korean::KoreanSegmenter;
 use script::{Script, ScriptSet};
@@ -45,108 +47,68 @@ pub const ANALYSIS_VERSION: u32 = 1;
 /// Tokens longer than this many bytes (base64 blobs, minified junk) are dropped.
 const MAX_TOKEN_BYTES: usize = 100;
 
-/// Name under which a language's analyzer is registered.
-pub fn analyzer_name(language: Language) -> &'static str {
-    match language {
-        Language::Ja => "kensaku_ja",
-        Language::Ko => "kensaku_ko",
-        Language::Zh => "kensaku_zh",
-        Language::Ru => "kensaku_ru",
-        Language::Fr => "kensaku_fr",
-        Language::De => "kensaku_de",
-        Language::Es => "kensaku_es",
-        Language::En => "kensaku_en",
-        Language::Other => "kensaku_other",
-    }
+/// Name under which a language's analyzer is registered (`kensaku_ja`).
+pub fn analyzer_name(language: Language) -> String {
+    format!("kensaku_{}", language.code())
 }
 
 /// Registers the analyzers of `languages` (English is always included: the
 /// `english` field of every locale uses it).
 pub fn register(manager: &TokenizerManager, languages: impl IntoIterator<Item = Language>) {
-    manager.register(analyzer_name(Language::En), build(Language::En));
+    manager.register(&analyzer_name(Language::En), build(Language::En));
     for language in languages {
-        manager.register(analyzer_name(language), build(language));
+        manager.register(&analyzer_name(language), build(language));
     }
 }
 
-/// Builds the analyzer of `language`. Dictionaries are loaded once per
-/// process, on the first analyzer that needs them.
+/// Builds the analyzer of `language` from its registry row. Dictionaries
+/// are loaded once per process, on the first analyzer that needs them.
 pub fn build(language: Language) -> TextAnalyzer {
-    use Language::*;
-    let latin = || ScriptTokenizer::new(BigramSegmenter, ScriptSet::NONE);
-    match language {
-        Ja => TextAnalyzer::builder(ScriptTokenizer::new(
-            JapaneseSegmenter::new(),
-            ScriptSet::of(&[Script::Han, Script::Kana]),
-        ))
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(Normalize)
-        .build(),
-        Ko => TextAnalyzer::builder(ScriptTokenizer::new(
-            KoreanSegmenter::new(),
-            ScriptSet::of(&[Script::Hangul, Script::Han]),
-        ))
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(Normalize)
-        .build(),
-        Zh => TextAnalyzer::builder(ScriptTokenizer::new(
-            ChineseSegmenter::new(),
-            ScriptSet::of(&[Script::Han]),
-        ))
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(Normalize)
-        .build(),
-        En => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .filter(EnglishPossessive)
-            .filter(stop_words(StemLanguage::English, stopwords::ENGLISH_EXTRA))
-            .filter(StopWordFilter::remove(owned(stopwords::ENGLISH_EXTRA)))
-            .filter(Stem(frostem::Algorithm::English))
-            .filter(AsciiFoldingFilter)
-            .build(),
-        Fr => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .filter(FrenchElision)
-            .filter(stop_words(StemLanguage::French, stopwords::FRENCH_EXTRA))
-            .filter(StopWordFilter::remove(owned(stopwords::FRENCH_EXTRA)))
-            .filter(Stem(frostem::Algorithm::French))
-            .filter(AsciiFoldingFilter)
-            .build(),
-        De => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .filter(stop_words(StemLanguage::German, stopwords::GERMAN_EXTRA))
-            .filter(StopWordFilter::remove(owned(stopwords::GERMAN_EXTRA)))
-            .filter(Stem(frostem::Algorithm::German))
-            .filter(AsciiFoldingFilter)
-            .build(),
-        Es => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .filter(stop_words(StemLanguage::Spanish, stopwords::SPANISH_EXTRA))
-            .filter(StopWordFilter::remove(owned(stopwords::SPANISH_EXTRA)))
-            .filter(Stem(frostem::Algorithm::Spanish))
-            .filter(AsciiFoldingFilter)
-            .build(),
-        Ru => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .filter(stop_words(StemLanguage::Russian, stopwords::RUSSIAN_EXTRA))
-            .filter(StopWordFilter::remove(owned(stopwords::RUSSIAN_EXTRA)))
-            .filter(Stem(frostem::Algorithm::Russian))
-            .build(),
-        Other => TextAnalyzer::builder(latin())
-            .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-            .filter(Normalize)
-            .build(),
+    let spec = language.spec();
+    match spec.segmentation {
+        Segmentation::Words => {
+            pipeline(ScriptTokenizer::new(BigramSegmenter, ScriptSet::NONE), spec)
+        }
+        Segmentation::Japanese => pipeline(
+            ScriptTokenizer::new(
+                JapaneseSegmenter::new(),
+                ScriptSet::of(&[Script::Han, Script::Kana]),
+            ),
+            spec,
+        ),
+        Segmentation::Korean => pipeline(
+            ScriptTokenizer::new(
+                KoreanSegmenter::new(),
+                ScriptSet::of(&[Script::Hangul, Script::Han]),
+            ),
+            spec,
+        ),
+        Segmentation::Chinese => pipeline(
+            ScriptTokenizer::new(ChineseSegmenter::new(), ScriptSet::of(&[Script::Han])),
+            spec,
+        ),
     }
 }
 
-/// Snowball's stop words for `language` (Lucene's short list for English).
-fn stop_words(language: StemLanguage, fallback: &[&str]) -> StopWordFilter {
-    StopWordFilter::new(language).unwrap_or_else(|| StopWordFilter::remove(owned(fallback)))
+/// Every analyzer's filters, in this order: drop junk, normalize width and
+/// case, strip elided articles and possessives, drop stop words (Snowball's,
+/// then the support-question ones), stem, fold accents. Filters the row
+/// leaves out pass tokens through.
+fn pipeline<T: Tokenizer>(tokenizer: T, spec: &LanguageSpec) -> TextAnalyzer {
+    let stop_words = spec.stop_words;
+    let elision = (!spec.elided_articles.is_empty()).then_some(Elision(spec.elided_articles));
+    let extra =
+        (!stop_words.extra.is_empty()).then(|| StopWordFilter::remove(owned(stop_words.extra)));
+    TextAnalyzer::builder(tokenizer)
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(Normalize)
+        .filter(Maybe(elision))
+        .filter(Maybe(spec.strips_possessive.then_some(EnglishPossessive)))
+        .filter(Maybe(stop_words.snowball.and_then(StopWordFilter::new)))
+        .filter(Maybe(extra))
+        .filter(Maybe(spec.stemmer.map(Stem)))
+        .filter(Maybe(spec.folds_accents.then_some(AsciiFoldingFilter)))
+        .build()
 }
 
 fn owned(words: &[&str]) -> Vec<String> {
@@ -179,10 +141,10 @@ pub(crate) fn lindera_details<'a>(
 
 /// Loads the dictionaries of `language` now rather than on first use.
 pub fn preload(language: Language) {
-    match language {
-        Language::Ja => japanese::preload(),
-        Language::Ko => korean::preload(),
-        Language::Zh => chinese::preload(),
-        _ => {}
+    match language.spec().segmentation {
+        Segmentation::Japanese => japanese::preload(),
+        Segmentation::Korean => korean::preload(),
+        Segmentation::Chinese => chinese::preload(),
+        Segmentation::Words => {}
     }
 }

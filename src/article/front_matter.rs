@@ -6,6 +6,8 @@
 
 use serde_norway::Value;
 
+use super::meta::{META_FIELDS, Meta};
+
 /// The metadata kensaku reads from an article's front matter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrontMatter {
@@ -14,12 +16,8 @@ pub struct FrontMatter {
     pub keywords: Vec<String>,
     /// `ms.contentlocale` as written (`ja-JP`); normalized by the caller.
     pub content_locale: Option<String>,
-    pub date: Option<String>,
-    pub topic: Option<String>,
-    pub service: Option<String>,
-    pub subservice: Option<String>,
-    pub translation_type: Option<String>,
-    pub locfileid: Option<String>,
+    /// The keys of [`META_FIELDS`].
+    pub meta: Meta,
 }
 
 /// Why the front matter could not be read.
@@ -64,17 +62,18 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, FrontMatterError> {
         return Err(FrontMatterError::NotAMapping);
     };
     let get = |key: &str| map.get(key).and_then(scalar_string);
+    let mut meta = Meta::default();
+    for field in META_FIELDS {
+        if let Some(value) = get(field.key) {
+            meta.set(field.name, value);
+        }
+    }
     Ok(FrontMatter {
         title: get("title"),
         description: get("description"),
         keywords: map.get("keywords").map(list_of_strings).unwrap_or_default(),
         content_locale: get("ms.contentlocale"),
-        date: get("ms.date"),
-        topic: get("ms.topic"),
-        service: get("ms.service"),
-        subservice: get("ms.subservice"),
-        translation_type: get("ms.translationtype"),
-        locfileid: get("ms.locfileid"),
+        meta,
     })
 }
 
@@ -115,7 +114,7 @@ mod tests {
         let fm = parse(yaml.unwrap()).unwrap();
         assert_eq!(fm.title.as_deref(), Some("顧客へのサポートの提供"));
         assert_eq!(fm.content_locale.as_deref(), Some("ja-JP"));
-        assert_eq!(fm.locfileid.as_deref(), Some("112489885"));
+        assert_eq!(fm.meta.get("locfileid"), Some("112489885"));
         assert_eq!(fm.keywords, vec!["a", "b"]);
     }
 
@@ -137,8 +136,8 @@ mod tests {
     #[test]
     fn numbers_and_dates_become_strings() {
         let fm = parse("ms.date: 01/22/2021\nms.locfileid: 112489885\ntitle: 2021").unwrap();
-        assert_eq!(fm.date.as_deref(), Some("01/22/2021"));
-        assert_eq!(fm.locfileid.as_deref(), Some("112489885"));
+        assert_eq!(fm.meta.get("date"), Some("01/22/2021"));
+        assert_eq!(fm.meta.get("locfileid"), Some("112489885"));
         assert_eq!(fm.title.as_deref(), Some("2021"));
     }
 }

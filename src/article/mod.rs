@@ -9,11 +9,13 @@
 pub mod front_matter;
 pub mod html;
 pub mod markdown;
+pub mod meta;
 
 use serde::{Deserialize, Serialize};
 
 use crate::locale::Locale;
 use front_matter::FrontMatterError;
+pub use meta::Meta;
 
 /// One article in one locale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,18 +28,8 @@ pub struct Article {
     pub description: String,
     pub keywords: Vec<String>,
     pub sections: Vec<Section>,
+    /// The front matter's [metadata](meta::META_FIELDS).
     pub meta: Meta,
-}
-
-/// Front-matter values kept for filtering and display.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meta {
-    pub date: Option<String>,
-    pub topic: Option<String>,
-    pub service: Option<String>,
-    pub subservice: Option<String>,
-    pub translation_type: Option<String>,
-    pub locfileid: Option<String>,
 }
 
 /// The text under one heading, up to the next heading.
@@ -116,17 +108,6 @@ impl Article {
             out.push_str(&section.english);
         }
         out
-    }
-
-    /// Total bytes of localized text (for throughput figures).
-    pub fn text_len(&self) -> usize {
-        self.title.len()
-            + self.description.len()
-            + self
-                .sections
-                .iter()
-                .map(|s| s.heading.len() + s.blocks.iter().map(|b| b.text.len()).sum::<usize>())
-                .sum::<usize>()
     }
 }
 
@@ -273,14 +254,7 @@ pub fn parse(source: &Source<'_>, urls: &UrlTemplate) -> Result<Parsed, ArticleE
         description: fm.description.unwrap_or_default(),
         keywords: fm.keywords,
         sections,
-        meta: Meta {
-            date: fm.date,
-            topic: fm.topic,
-            service: fm.service,
-            subservice: fm.subservice,
-            translation_type: fm.translation_type,
-            locfileid: fm.locfileid,
-        },
+        meta: fm.meta,
     };
     Ok(Parsed { article, warnings })
 }

@@ -64,8 +64,8 @@ fn bilingual_spans_split_localized_and_english() {
     assert_eq!(a.locale.as_str(), "ja-jp");
     assert_eq!(a.title, "請求書のダウンロード");
     assert_eq!(a.url, "/docs/ja-jp/partner-center/invoices");
-    assert_eq!(a.meta.topic.as_deref(), Some("article"));
-    assert_eq!(a.meta.translation_type.as_deref(), Some("MT"));
+    assert_eq!(a.meta.get("topic"), Some("article"));
+    assert_eq!(a.meta.get("translation_type"), Some("MT"));
     let body: String = a
         .sections
         .iter()

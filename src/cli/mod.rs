@@ -14,7 +14,7 @@ use crate::article::UrlTemplate;
 use crate::eval;
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::locale::Locale;
-use crate::search::{Engine, Ranking, SearchRequest};
+use crate::search::{Engine, Filter, Ranking, SearchRequest, limits};
 
 /// kensaku (検索): multilingual full-text search for support documentation.
 #[derive(Debug, Parser)]
@@ -73,16 +73,14 @@ pub struct SearchArgs {
     /// Locale to search (e.g. ja-jp); detected from the query if absent.
     #[arg(long)]
     pub locale: Option<Locale>,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = limits::SEARCH_LIMIT.default)]
     pub limit: usize,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = limits::SEARCH_OFFSET.default)]
     pub offset: usize,
-    /// Only articles with this ms.service.
-    #[arg(long)]
-    pub service: Option<String>,
-    /// Only articles with this ms.topic.
-    #[arg(long)]
-    pub topic: Option<String>,
+    /// Only articles with this metadata value, as FACET=VALUE (repeatable;
+    /// facets: service, topic, author).
+    #[arg(long = "filter", value_name = "FACET=VALUE", value_parser = parse_filter)]
+    pub filters: Vec<Filter>,
     /// Print the response as JSON.
     #[arg(long)]
     pub json: bool,
@@ -206,18 +204,16 @@ fn prefer_small_pages() {
     }
 }
 
+/// `service=partner-dashboard` → a filter on a facet.
+fn parse_filter(text: &str) -> Result<Filter, String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not FACET=VALUE"))?;
+    Filter::new(name.trim(), value.trim()).map_err(|e| e.to_string())
+}
+
 fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let corpus = match &args.corpus {
-        Some(path) => {
-            anyhow::ensure!(
-                path.is_dir(),
-                "corpus folder {} does not exist",
-                path.display()
-            );
-            Corpus::Dir(path.clone())
-        }
-        None => Corpus::Demo,
-    };
+    let corpus = Corpus::from_option(args.corpus.as_deref())?;
     let dir = IndexDir::new(&args.index_dir.index_dir);
     let options = BuildOptions {
         urls: UrlTemplate::new(args.base_url),
@@ -257,8 +253,7 @@ fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
         locale: args.locale,
         limit: args.limit,
         offset: args.offset,
-        service: args.service,
-        topic: args.topic,
+        filters: args.filters,
     };
     let response = engine.search(&request)?;
     if args.json {
@@ -300,10 +295,7 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
 
 fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write as _;
-    let corpus = match args.corpus {
-        Some(path) => Corpus::Dir(path),
-        None => Corpus::Demo,
-    };
+    let corpus = Corpus::from_option(args.corpus.as_deref())?;
     let (entries, skipped) = corpus.entries();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -312,20 +304,15 @@ fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
         if args.locale.is_some() && entry.folder_locale != args.locale {
             continue;
         }
-        let bytes = entry
-            .read()
-            .with_context(|| format!("reading {}", entry.source))?;
-        let source = crate::article::Source {
-            id: &entry.id,
-            folder_locale: entry.folder_locale.as_ref(),
-            bytes: &bytes,
-        };
-        match crate::article::parse(&source, &urls) {
+        let parsed = entry
+            .read_limited(crate::article::DEFAULT_MAX_ARTICLE_BYTES)
+            .and_then(|bytes| entry.parse(&bytes, &urls));
+        match parsed {
             Ok(parsed) => {
                 serde_json::to_writer(&mut out, &parsed.article)?;
                 out.write_all(b"\n")?;
             }
-            Err(error) => eprintln!("skipped {}: {error}", entry.source),
+            Err(skip) => eprintln!("skipped {}: {}", skip.path, skip.reason),
         }
     }
     for s in skipped {

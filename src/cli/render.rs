@@ -100,31 +100,18 @@ pub fn search_response(response: &SearchResponse, color: bool) -> String {
             )
         );
         let mut snippet = String::new();
-        let mut rest = hit.snippet.as_str();
-        while let Some(start) = rest.find("<mark>") {
-            snippet.push_str(&unescape(&rest[..start]));
-            let after = &rest[start + 6..];
-            let end = after.find("</mark>").unwrap_or(after.len());
-            let marked = unescape(&after[..end]);
-            snippet.push_str(&if color {
-                paint(mark, &marked)
-            } else {
-                format!("[{marked}]")
-            });
-            rest = after.get(end + 7..).unwrap_or("");
+        for (piece, marked) in hit.snippet.pieces() {
+            match (marked, color) {
+                (false, _) => snippet.push_str(piece),
+                (true, true) => snippet.push_str(&paint(mark, piece)),
+                (true, false) => {
+                    let _ = write!(snippet, "[{piece}]");
+                }
+            }
         }
-        snippet.push_str(&unescape(rest));
         let _ = writeln!(out, "    {snippet}");
     }
     out
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 pub fn misses(report: &Report) -> String {

@@ -25,7 +25,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter};
 
 use crate::analysis;
-use crate::article::{self, ArticleError, DEFAULT_MAX_ARTICLE_BYTES, Source, UrlTemplate};
+use crate::article::{Article, DEFAULT_MAX_ARTICLE_BYTES, UrlTemplate};
 use crate::locale::{Language, Locale};
 
 use super::corpus::{Corpus, Entry, Skipped};
@@ -104,7 +104,7 @@ impl BuildReport {
 }
 
 /// The served state of one locale, as far as the build needs it.
-struct Served {
+struct ServedLocale {
     generation: Generation,
     /// Whether the new generation can start from this one.
     compatible: bool,
@@ -173,6 +173,10 @@ impl LocaleWriter {
 }
 
 /// Builds or updates the indexes of every locale found in `corpus`.
+///
+/// Steps: read what is served; process every file (all cores); delete the
+/// documents of files gone; commit every changed locale; publish — unless
+/// nothing could be indexed at all (a broken corpus must not empty the index).
 pub fn build(
     corpus: &Corpus,
     dir: &IndexDir,
@@ -180,9 +184,59 @@ pub fn build(
 ) -> Result<BuildReport, IndexError> {
     let started = Instant::now();
     let _lock = dir.lock().map_err(|e| IndexError::io(dir.root(), e))?;
+    let Served {
+        locales: served,
+        existing,
+    } = read_served(dir, options)?;
+    let (entries, skipped) = corpus.entries();
+    let pass = Pass::new(dir, options, &served, existing);
+    let outcomes = pass.process_all(&entries);
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "files processed");
+    let mut report = BuildReport {
+        files: entries.len() as u64,
+        skipped,
+        ..Default::default()
+    };
+    report.tally(outcomes)?;
+    pass.delete_removed(&entries)?;
+    let bytes_analyzed = pass.bytes_analyzed.load(Ordering::Relaxed);
+    let committed = pass.commit_all(&mut report)?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed");
+    report.add_unchanged_locales(served);
+    report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
+    report.bytes_analyzed = bytes_analyzed;
+    // An empty result means a broken corpus (wrong folder, unreadable files),
+    // not an intent to empty the index: keep serving what is there.
+    if report.documents() == 0 {
+        return Err(IndexError::NothingIndexed {
+            corpus: corpus.describe(),
+            files: report.files,
+            skipped: report.skipped,
+        });
+    }
+    for generation in &committed {
+        dir.publish(generation)
+            .map_err(|e| IndexError::io(&generation.path, e))?;
+        dir.collect_garbage(&generation.locale)
+            .map_err(|e| IndexError::io(dir.root(), e))?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
 
-    let mut served: HashMap<Locale, Served> = HashMap::new();
-    let mut existing: HashMap<String, Existing> = HashMap::new();
+/// What is served when a build starts.
+struct Served {
+    /// The served generation of every locale.
+    locales: HashMap<Locale, ServedLocale>,
+    /// Where each document a new generation can keep lives, by source.
+    existing: HashMap<String, Existing>,
+}
+
+/// Reads what is served.
+fn read_served(dir: &IndexDir, options: &BuildOptions) -> Result<Served, IndexError> {
+    let mut served = HashMap::new();
+    let mut existing = HashMap::new();
     for locale in dir.locales().map_err(|e| IndexError::io(dir.root(), e))? {
         let Some(generation) = dir
             .current(&locale)
@@ -209,210 +263,63 @@ pub fn build(
                 compatible = false;
             } else {
                 for (source, hash) in live.documents {
-                    existing.insert(
-                        source,
-                        Existing {
-                            locale: locale.clone(),
-                            hash,
-                        },
-                    );
+                    let locale = locale.clone();
+                    existing.insert(source, Existing { locale, hash });
                 }
             }
         }
         served.insert(
             locale,
-            Served {
+            ServedLocale {
                 generation,
                 compatible,
             },
         );
     }
+    Ok(Served {
+        locales: served,
+        existing,
+    })
+}
 
-    let (entries, mut skipped) = corpus.entries();
-    let salt = hash_salt(options);
-    // One cell per locale: opening a writer (and loading its dictionaries)
-    // blocks only the threads that need that locale.
-    let writers: Mutex<BTreeMap<Locale, WriterCell>> = Mutex::new(BTreeMap::new());
-    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
-    let bytes_analyzed = AtomicU64::new(0);
-    let progress = progress_bar(options.progress, entries.len() as u64);
-
-    let writer_for = |locale: &Locale| -> Result<Arc<LocaleWriter>, IndexError> {
-        let cell = writers
-            .lock()
-            .expect("writer map poisoned")
-            .entry(locale.clone())
-            .or_default()
-            .clone();
-        let opened = cell.get_or_init(|| {
-            open_writer(dir, locale, served.get(locale), options)
-                .map(Arc::new)
-                .map_err(Arc::new)
-        });
-        match opened {
-            Ok(writer) => Ok(writer.clone()),
-            Err(error) => Err(IndexError::Shared(error.clone())),
-        }
-    };
-
-    let opened = |locale: &Locale| -> Option<Arc<LocaleWriter>> {
-        let cell = writers
-            .lock()
-            .expect("writer map poisoned")
-            .get(locale)?
-            .clone();
-        cell.get()?.as_ref().ok().cloned()
-    };
-    let mut remaining: HashMap<Option<&Locale>, AtomicUsize> = HashMap::new();
-    for entry in &entries {
-        *remaining
-            .entry(entry.folder_locale.as_ref())
-            .or_default()
-            .get_mut() += 1;
-    }
-
-    entries.par_iter().for_each_init(
-        HashMap::<Language, TextAnalyzer>::new,
-        |analyzers, entry| {
-            let outcome = process(
-                entry,
-                &salt,
-                &existing,
-                options,
-                analyzers,
-                &writer_for,
-                &bytes_analyzed,
-            );
-            outcomes.lock().expect("outcomes poisoned").push(outcome);
-            // The folder's last file: commit its locale now (see module docs).
-            if let Some(folder) = &entry.folder_locale
-                && remaining[&Some(folder)].fetch_sub(1, Ordering::AcqRel) == 1
-                && let Some(writer) = opened(folder)
-                && let Err(e) = writer.commit_pending()
-            {
-                outcomes
-                    .lock()
-                    .expect("outcomes poisoned")
-                    .push(Outcome::Failed(e));
-            }
-            progress.inc(1);
-        },
-    );
-    progress.finish_and_clear();
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "files processed");
-
-    let mut report = BuildReport {
-        files: entries.len() as u64,
-        ..Default::default()
-    };
-    for outcome in outcomes.into_inner().expect("outcomes poisoned") {
-        match outcome {
-            Outcome::Unchanged => report.unchanged += 1,
-            Outcome::Indexed { source, warnings } => {
-                report.indexed += 1;
-                for reason in warnings {
-                    report.warnings.push(Skipped {
-                        path: source.clone(),
-                        reason,
-                    });
+impl BuildReport {
+    /// Counts the files' outcomes; the first failure aborts the build.
+    fn tally(&mut self, outcomes: Vec<Outcome>) -> Result<(), IndexError> {
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Unchanged => self.unchanged += 1,
+                Outcome::Indexed { source, warnings } => {
+                    self.indexed += 1;
+                    for reason in warnings {
+                        self.warnings.push(Skipped {
+                            path: source.clone(),
+                            reason,
+                        });
+                    }
                 }
+                // A file that fails to parse keeps its previously indexed
+                // version: a broken edit must not make an article disappear.
+                Outcome::Skipped(skip) => self.skipped.push(skip),
+                Outcome::Failed(error) => return Err(error),
             }
-            // A file that fails to parse keeps its previously indexed version:
-            // a broken edit must not make an article disappear from search.
-            Outcome::Skipped(skip) => skipped.push(skip),
-            Outcome::Failed(error) => return Err(error),
         }
+        Ok(())
     }
 
-    // Files gone from the corpus: remove their documents.
-    let present: HashSet<&str> = entries.iter().map(|e| e.source.as_str()).collect();
-    for (source, old) in &existing {
-        if !present.contains(source.as_str()) {
-            writer_for(&old.locale)?.delete(source);
+    /// Reports the locales this build did not change, as they are served.
+    fn add_unchanged_locales(&mut self, served: HashMap<Locale, ServedLocale>) {
+        for (locale, served) in served {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.locales.entry(locale) {
+                let documents = layout::read_manifest(&served.generation.path)
+                    .map(|m| m.documents)
+                    .unwrap_or(0);
+                slot.insert(LocaleReport {
+                    documents,
+                    ..Default::default()
+                });
+            }
         }
     }
-
-    // Commit every changed locale in parallel, but publish nothing yet.
-    let writers: Vec<(Locale, LocaleWriter)> = writers
-        .into_inner()
-        .expect("writer map poisoned")
-        .into_iter()
-        .filter_map(|(locale, cell)| {
-            let writer = Arc::into_inner(cell)?.into_inner()?.ok()?;
-            Some((
-                locale,
-                Arc::into_inner(writer).expect("no other writer handle is alive"),
-            ))
-        })
-        .collect();
-    let commits: Vec<_> = writers
-        .into_par_iter()
-        .map(|(locale, writer)| {
-            let hits = writer.hits.into_inner().expect("hit store poisoned");
-            let index_writer = writer.writer.into_inner().expect("index writer poisoned");
-            let documents = commit(
-                index_writer,
-                writer.dirty.into_inner(),
-                hits,
-                &writer.index,
-                &writer.generation,
-            );
-            (
-                locale,
-                documents,
-                writer.added,
-                writer.removed,
-                writer.generation,
-            )
-        })
-        .collect();
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed");
-    let mut committed = Vec::with_capacity(commits.len());
-    for (locale, documents, added, removed, generation) in commits {
-        report.locales.insert(
-            locale,
-            LocaleReport {
-                documents: documents?,
-                added: added.into_inner(),
-                removed: removed.into_inner(),
-                generation: Some(generation.number),
-            },
-        );
-        committed.push(generation);
-    }
-    for (locale, served) in served {
-        if let std::collections::btree_map::Entry::Vacant(slot) = report.locales.entry(locale) {
-            let documents = layout::read_manifest(&served.generation.path)
-                .map(|m| m.documents)
-                .unwrap_or(0);
-            slot.insert(LocaleReport {
-                documents,
-                ..Default::default()
-            });
-        }
-    }
-
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
-    report.skipped = skipped;
-    report.bytes_analyzed = bytes_analyzed.into_inner();
-    // An empty result means a broken corpus (wrong folder, unreadable files),
-    // not an intent to empty the index: keep serving what is there.
-    if report.documents() == 0 {
-        return Err(IndexError::NothingIndexed {
-            corpus: corpus.describe(),
-            files: report.files,
-            skipped: report.skipped,
-        });
-    }
-    for generation in &committed {
-        dir.publish(generation)
-            .map_err(|e| IndexError::io(&generation.path, e))?;
-        dir.collect_garbage(&generation.locale)
-            .map_err(|e| IndexError::io(dir.root(), e))?;
-    }
-    report.elapsed = started.elapsed();
-    Ok(report)
 }
 
 enum Outcome {
@@ -425,103 +332,228 @@ enum Outcome {
     Failed(IndexError),
 }
 
-fn process(
-    entry: &Entry,
-    salt: &[u8],
-    existing: &HashMap<String, Existing>,
-    options: &BuildOptions,
-    analyzers: &mut HashMap<Language, TextAnalyzer>,
-    writer_for: &(dyn Fn(&Locale) -> Result<Arc<LocaleWriter>, IndexError> + Sync),
-    bytes_analyzed: &AtomicU64,
-) -> Outcome {
-    let skip = |reason: String| {
-        Outcome::Skipped(Skipped {
-            path: entry.source.clone(),
-            reason,
-        })
-    };
-    match entry.len() {
-        Ok(len) if len > options.max_article_bytes => {
-            return skip(
-                ArticleError::TooLarge {
-                    size: len,
-                    limit: options.max_article_bytes,
-                }
-                .to_string(),
-            );
-        }
-        Ok(_) => {}
-        Err(e) => return skip(format!("cannot read: {e}")),
-    }
-    let bytes = match entry.read() {
-        Ok(bytes) => bytes,
-        Err(e) => return skip(format!("cannot read: {e}")),
-    };
-    let hash = content_hash(salt, &bytes);
-    let old = existing.get(&entry.source);
-    if old.is_some_and(|old| old.hash == hash) {
-        return Outcome::Unchanged;
-    }
-    let parsed = match article::parse(
-        &Source {
-            id: &entry.id,
-            folder_locale: entry.folder_locale.as_ref(),
-            bytes: &bytes,
-        },
-        &options.urls,
-    ) {
-        Ok(parsed) => parsed,
-        Err(e) => return skip(e.to_string()),
-    };
-    let locale = parsed.article.locale.clone();
-    let writer = match writer_for(&locale) {
-        Ok(w) => w,
-        Err(e) => return Outcome::Failed(e),
-    };
-    let analyzer = analyzers
-        .entry(locale.language())
-        .or_insert_with(|| analysis::build(locale.language()));
-    let provenance = Provenance {
-        source: entry.source.clone(),
-        hash,
-    };
-    let append = |record: &[u8]| {
-        writer
-            .hits
-            .lock()
-            .expect("hit store poisoned")
-            .append_encoded(record)
-    };
-    let doc = match schema::to_document(
-        &parsed.article,
-        &provenance,
-        &writer.fields,
-        analyzer,
-        append,
-    ) {
-        Ok(doc) => doc,
-        Err(e) => return Outcome::Failed(IndexError::io(&writer.generation.path, e)),
-    };
-    bytes_analyzed.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+/// One build's pass over the corpus: the writers of the locales it
+/// changes, opened on first use.
+struct Pass<'a> {
+    dir: &'a IndexDir,
+    options: &'a BuildOptions,
+    served: &'a HashMap<Locale, ServedLocale>,
+    existing: HashMap<String, Existing>,
+    salt: Vec<u8>,
+    /// One cell per locale: opening a writer (and loading its dictionaries)
+    /// blocks only the threads that need that locale.
+    writers: Mutex<BTreeMap<Locale, WriterCell>>,
+    bytes_analyzed: AtomicU64,
+}
 
-    // The old document goes first: a delete only affects documents added before it.
-    if let Some(old) = old {
-        let old_writer = if old.locale == locale {
-            writer.clone()
-        } else {
-            match writer_for(&old.locale) {
-                Ok(w) => w,
-                Err(e) => return Outcome::Failed(e),
-            }
+impl<'a> Pass<'a> {
+    fn new(
+        dir: &'a IndexDir,
+        options: &'a BuildOptions,
+        served: &'a HashMap<Locale, ServedLocale>,
+        existing: HashMap<String, Existing>,
+    ) -> Self {
+        Pass {
+            dir,
+            options,
+            served,
+            existing,
+            salt: hash_salt(options),
+            writers: Mutex::new(BTreeMap::new()),
+            bytes_analyzed: AtomicU64::new(0),
+        }
+    }
+
+    /// The writer of `locale`, opened by the first thread that needs it.
+    fn writer_for(&self, locale: &Locale) -> Result<Arc<LocaleWriter>, IndexError> {
+        let cell = self
+            .writers
+            .lock()
+            .expect("writer map poisoned")
+            .entry(locale.clone())
+            .or_default()
+            .clone();
+        let opened = cell.get_or_init(|| {
+            open_writer(self.dir, locale, self.served.get(locale), self.options)
+                .map(Arc::new)
+                .map_err(Arc::new)
+        });
+        match opened {
+            Ok(writer) => Ok(writer.clone()),
+            Err(error) => Err(IndexError::Shared(error.clone())),
+        }
+    }
+
+    /// The writer of `locale` if one was opened.
+    fn opened(&self, locale: &Locale) -> Option<Arc<LocaleWriter>> {
+        let cell = self
+            .writers
+            .lock()
+            .expect("writer map poisoned")
+            .get(locale)?
+            .clone();
+        cell.get()?.as_ref().ok().cloned()
+    }
+
+    /// Processes every entry on all cores; each locale folder's writer
+    /// commits as soon as its last file is done (see module docs).
+    fn process_all(&self, entries: &[Entry]) -> Vec<Outcome> {
+        let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
+        let progress = progress_bar(self.options.progress, entries.len() as u64);
+        let mut remaining: HashMap<Option<&Locale>, AtomicUsize> = HashMap::new();
+        for entry in entries {
+            *remaining
+                .entry(entry.folder_locale.as_ref())
+                .or_default()
+                .get_mut() += 1;
+        }
+        entries.par_iter().for_each_init(
+            HashMap::<Language, TextAnalyzer>::new,
+            |analyzers, entry| {
+                let outcome = self.process(entry, analyzers);
+                outcomes.lock().expect("outcomes poisoned").push(outcome);
+                if let Some(folder) = &entry.folder_locale
+                    && remaining[&Some(folder)].fetch_sub(1, Ordering::AcqRel) == 1
+                    && let Some(writer) = self.opened(folder)
+                    && let Err(e) = writer.commit_pending()
+                {
+                    outcomes
+                        .lock()
+                        .expect("outcomes poisoned")
+                        .push(Outcome::Failed(e));
+                }
+                progress.inc(1);
+            },
+        );
+        progress.finish_and_clear();
+        outcomes.into_inner().expect("outcomes poisoned")
+    }
+
+    /// One file: read, and unless unchanged, parse, analyze and index it.
+    fn process(&self, entry: &Entry, analyzers: &mut HashMap<Language, TextAnalyzer>) -> Outcome {
+        let bytes = match entry.read_limited(self.options.max_article_bytes) {
+            Ok(bytes) => bytes,
+            Err(skip) => return Outcome::Skipped(skip),
         };
-        old_writer.delete(&entry.source);
+        let hash = content_hash(&self.salt, &bytes);
+        let old = self.existing.get(&entry.source);
+        if old.is_some_and(|old| old.hash == hash) {
+            return Outcome::Unchanged;
+        }
+        let parsed = match entry.parse(&bytes, &self.options.urls) {
+            Ok(parsed) => parsed,
+            Err(skip) => return Outcome::Skipped(skip),
+        };
+        let provenance = Provenance {
+            source: entry.source.clone(),
+            hash,
+        };
+        match self.index(&parsed.article, provenance, old, analyzers) {
+            Ok(()) => {
+                self.bytes_analyzed
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                Outcome::Indexed {
+                    source: entry.source.clone(),
+                    warnings: parsed.warnings,
+                }
+            }
+            Err(e) => Outcome::Failed(e),
+        }
     }
-    if let Err(e) = writer.add(doc) {
-        return Outcome::Failed(e);
+
+    /// Analyzes `article` into its locale's writer, replacing the document
+    /// `old` (possibly in another locale).
+    fn index(
+        &self,
+        article: &Article,
+        provenance: Provenance,
+        old: Option<&Existing>,
+        analyzers: &mut HashMap<Language, TextAnalyzer>,
+    ) -> Result<(), IndexError> {
+        let locale = &article.locale;
+        let writer = self.writer_for(locale)?;
+        let analyzer = analyzers
+            .entry(locale.language())
+            .or_insert_with(|| analysis::build(locale.language()));
+        let append = |record: &[u8]| {
+            writer
+                .hits
+                .lock()
+                .expect("hit store poisoned")
+                .append_encoded(record)
+        };
+        let doc = schema::to_document(article, &provenance, &writer.fields, analyzer, append)
+            .map_err(|e| IndexError::io(&writer.generation.path, e))?;
+        // The old document goes first: a delete only affects documents added before it.
+        if let Some(old) = old {
+            let old_writer = if old.locale == *locale {
+                writer.clone()
+            } else {
+                self.writer_for(&old.locale)?
+            };
+            old_writer.delete(&provenance.source);
+        }
+        writer.add(doc)
     }
-    Outcome::Indexed {
-        source: entry.source.clone(),
-        warnings: parsed.warnings,
+
+    /// Deletes the documents of files gone from the corpus.
+    fn delete_removed(&self, entries: &[Entry]) -> Result<(), IndexError> {
+        let present: HashSet<&str> = entries.iter().map(|e| e.source.as_str()).collect();
+        for (source, old) in &self.existing {
+            if !present.contains(source.as_str()) {
+                self.writer_for(&old.locale)?.delete(source);
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits every changed locale in parallel, publishing nothing yet;
+    /// returns the generations to publish.
+    fn commit_all(self, report: &mut BuildReport) -> Result<Vec<Generation>, IndexError> {
+        let writers: Vec<(Locale, LocaleWriter)> = self
+            .writers
+            .into_inner()
+            .expect("writer map poisoned")
+            .into_iter()
+            .filter_map(|(locale, cell)| {
+                let writer = Arc::into_inner(cell)?.into_inner()?.ok()?;
+                Some((
+                    locale,
+                    Arc::into_inner(writer).expect("no other writer handle is alive"),
+                ))
+            })
+            .collect();
+        let commits: Vec<_> = writers
+            .into_par_iter()
+            .map(|(locale, writer)| {
+                let hits = writer.hits.into_inner().expect("hit store poisoned");
+                let index_writer = writer.writer.into_inner().expect("index writer poisoned");
+                let documents = commit(
+                    index_writer,
+                    writer.dirty.into_inner(),
+                    hits,
+                    &writer.index,
+                    &writer.generation,
+                );
+                let added = writer.added.into_inner();
+                let removed = writer.removed.into_inner();
+                (locale, documents, added, removed, writer.generation)
+            })
+            .collect();
+        let mut committed = Vec::with_capacity(commits.len());
+        for (locale, documents, added, removed, generation) in commits {
+            report.locales.insert(
+                locale,
+                LocaleReport {
+                    documents: documents?,
+                    added,
+                    removed,
+                    generation: Some(generation.number),
+                },
+            );
+            committed.push(generation);
+        }
+        Ok(committed)
     }
 }
 
@@ -530,7 +562,7 @@ fn process(
 fn open_writer(
     dir: &IndexDir,
     locale: &Locale,
-    served: Option<&Served>,
+    served: Option<&ServedLocale>,
     options: &BuildOptions,
 ) -> Result<LocaleWriter, IndexError> {
     let generation = dir
@@ -605,6 +637,7 @@ fn commit(
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
+        schema: schema::fingerprint(),
     };
     layout::write_manifest(&generation.path, &manifest)
         .map_err(|e| IndexError::io(&generation.path, e))?;
@@ -643,11 +676,8 @@ fn read_live_documents(
         hit_store_bytes: hits.len() as u64,
     };
     for segment in searcher.segment_readers() {
-        let fast = segment.fast_fields();
-        let (Some(sources), Some(hashes)) = (fast.str("source")?, fast.str("hash")?) else {
-            continue;
-        };
-        let offsets = fast.u64("hit")?;
+        let (sources, hashes) = schema::provenance_columns(segment)?;
+        let offsets = schema::hit_column(segment)?;
         // Terms in ordinal order, read once: looking each ordinal up
         // decompresses a dictionary block per document.
         let (sources_by_ord, hashes_by_ord) = (terms_by_ord(&sources)?, terms_by_ord(&hashes)?);

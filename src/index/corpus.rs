@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
+use crate::article::{self, ArticleError, Parsed, Source, UrlTemplate};
 use crate::locale::Locale;
 
 /// kensaku's own user guide, in several languages, so that a fresh install
@@ -21,7 +22,21 @@ pub enum Corpus {
     Demo,
 }
 
+/// Why a corpus cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("corpus folder {0} does not exist or is not a folder")]
+pub struct NoSuchCorpus(pub PathBuf);
+
 impl Corpus {
+    /// The folder given (`--corpus`), which must exist, else the demo corpus.
+    pub fn from_option(folder: Option<&Path>) -> Result<Corpus, NoSuchCorpus> {
+        match folder {
+            Some(path) if path.is_dir() => Ok(Corpus::Dir(path.to_path_buf())),
+            Some(path) => Err(NoSuchCorpus(path.to_path_buf())),
+            None => Ok(Corpus::Demo),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Corpus::Dir(path) => path.display().to_string(),
@@ -90,15 +105,49 @@ impl Entry {
     }
 
     /// Size in bytes, without reading the file.
-    pub fn len(&self) -> std::io::Result<u64> {
+    pub fn size(&self) -> std::io::Result<u64> {
         match &self.origin {
             Origin::File(path) => std::fs::metadata(path).map(|m| m.len()),
             Origin::Embedded(bytes) => Ok(bytes.len() as u64),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len().map(|l| l == 0).unwrap_or(true)
+    /// The file's bytes, refusing files larger than `max_bytes` (before
+    /// reading them).
+    pub fn read_limited(&self, max_bytes: u64) -> Result<Cow<'static, [u8]>, Skipped> {
+        match self.size() {
+            Ok(size) if size > max_bytes => {
+                return Err(self.skipped(
+                    ArticleError::TooLarge {
+                        size,
+                        limit: max_bytes,
+                    }
+                    .to_string(),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(self.skipped(format!("cannot read: {e}"))),
+        }
+        self.read()
+            .map_err(|e| self.skipped(format!("cannot read: {e}")))
+    }
+
+    /// Parses this entry's `bytes` (as [`Entry::read_limited`] returned them).
+    pub fn parse(&self, bytes: &[u8], urls: &UrlTemplate) -> Result<Parsed, Skipped> {
+        let source = Source {
+            id: &self.id,
+            folder_locale: self.folder_locale.as_ref(),
+            bytes,
+        };
+        article::parse(&source, urls).map_err(|e| self.skipped(e.to_string()))
+    }
+
+    /// This entry, skipped for `reason`.
+    pub fn skipped(&self, reason: String) -> Skipped {
+        Skipped {
+            path: self.source.clone(),
+            reason,
+        }
     }
 }
 

@@ -29,7 +29,7 @@ const MANIFEST: &str = "kensaku.json";
 const GENERATION_PREFIX: &str = "gen-";
 
 /// Version of the on-disk layout and schema; a mismatch forces a full rebuild.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The root folder of all locale indexes.
 #[derive(Debug, Clone)]
@@ -49,6 +49,19 @@ impl Generation {
     pub fn name(&self) -> String {
         generation_name(self.number)
     }
+
+    /// Bytes on disk of the generation's files (0 if unreadable).
+    pub fn size_bytes(&self) -> u64 {
+        fs::read_dir(&self.path)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
 }
 
 /// What kensaku records about a generation beside the tantivy index.
@@ -61,15 +74,20 @@ pub struct Manifest {
     pub documents: u64,
     /// Seconds since the Unix epoch.
     pub built_at: u64,
+    /// [`super::schema::fingerprint`] of the schema it was built with.
+    #[serde(default)]
+    pub schema: String,
 }
 
 impl Manifest {
     /// Whether an index with this manifest can be updated in place by this
     /// binary (same layout and analyzers).
     pub fn is_compatible(&self, language: Language) -> bool {
+        static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         self.format_version == FORMAT_VERSION
             && self.analysis_version == crate::analysis::ANALYSIS_VERSION
             && self.language == language
+            && self.schema == *SCHEMA.get_or_init(super::schema::fingerprint)
     }
 }
 

@@ -5,12 +5,14 @@
 //! - [`stored`]: compact encodings of term vectors and section tables.
 //! - [`layout`]: generations on disk and the atomic switch between them.
 //! - [`builder`]: the parallel, incremental build.
+//! - [`reader`]: a published generation opened for searching.
 
 pub mod builder;
 pub mod corpus;
 pub mod document;
 pub mod hitstore;
 pub mod layout;
+pub mod reader;
 pub mod readonly;
 pub mod schema;
 pub mod stored;
@@ -27,6 +29,7 @@ use schema::Fields;
 pub use builder::{BuildOptions, BuildReport, build};
 pub use corpus::{Corpus, Skipped};
 pub use layout::IndexDir;
+pub use reader::LocaleReader;
 
 /// Errors of building or opening an index.
 #[derive(Debug, thiserror::Error)]

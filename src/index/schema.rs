@@ -1,17 +1,30 @@
 //! The schema of a locale's index and the mapping article → document.
+//!
+//! The schema owns the fields' names: the rest of kensaku reaches fields
+//! through [`Fields`] handles and fast columns through the functions here,
+//! never by writing a name, and a column that is missing is an error rather
+//! than an empty result.
 
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer};
+use tantivy::{SegmentReader, TantivyError};
 
 use crate::analysis;
 use crate::article::Article;
+use crate::article::meta::{META_FIELDS, MetaField, Storage};
 use crate::locale::Language;
 
 use super::document::ArticleDocument;
 use super::hitstore::HitData;
 use super::stored::{SectionTable, StoredSection, TermVector};
+
+const ID: &str = "id";
+const SOURCE: &str = "source";
+const HASH: &str = "hash";
+const HIT: &str = "hit";
 
 /// Handles of the fields of a locale index.
 ///
@@ -27,17 +40,9 @@ pub struct Fields {
     pub hash: Field,
     /// Offset of the document's record in the hit store.
     pub hit: Field,
-    pub title: Field,
-    pub description: Field,
-    pub keywords: Field,
-    pub headings: Field,
-    pub body: Field,
-    pub english: Field,
-    pub date: Field,
-    pub topic: Field,
-    pub service: Field,
-    pub subservice: Field,
-    pub translation_type: Field,
+    text: [Field; TextField::ALL.len()],
+    /// One per row of [`META_FIELDS`]; `None` for values not indexed.
+    meta: [Option<Field>; META_FIELDS.len()],
 }
 
 /// The searchable text fields and their role in ranking.
@@ -60,79 +65,149 @@ impl TextField {
         TextField::Body,
         TextField::English,
     ];
+
+    /// The field's name in the schema.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextField::Title => "title",
+            TextField::Headings => "headings",
+            TextField::Description => "description",
+            TextField::Keywords => "keywords",
+            TextField::Body => "body",
+            TextField::English => "english",
+        }
+    }
+
+    /// Whether the index records positions for this field: only where
+    /// phrase proximity is scored, since recording them elsewhere costs
+    /// indexing time and space for nothing. Proximity queries are built only
+    /// over [`Fields::positioned`], so the two cannot disagree.
+    pub fn has_positions(self) -> bool {
+        matches!(self, TextField::Title | TextField::Body)
+    }
 }
 
 impl Fields {
     pub fn text(&self, field: TextField) -> Field {
-        match field {
-            TextField::Title => self.title,
-            TextField::Headings => self.headings,
-            TextField::Description => self.description,
-            TextField::Keywords => self.keywords,
-            TextField::Body => self.body,
-            TextField::English => self.english,
-        }
+        self.text[field as usize]
     }
 
-    /// Looks the fields up by name in an existing schema.
+    /// The text fields with positions, for phrase and proximity queries.
+    pub fn positioned(&self) -> impl Iterator<Item = (TextField, Field)> + '_ {
+        TextField::ALL
+            .into_iter()
+            .filter(|f| f.has_positions())
+            .map(|f| (f, self.text(f)))
+    }
+
+    /// The index field of a metadata row; `None` if it is not indexed.
+    pub fn meta(&self, meta: &MetaField) -> Option<Field> {
+        META_FIELDS
+            .iter()
+            .position(|m| m == meta)
+            .and_then(|i| self.meta[i])
+    }
+
+    /// Looks the fields up by name in an existing schema; a missing field
+    /// is an error (an index built with another schema).
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
         let f = |name: &str| schema.get_field(name);
+        let mut text = [Field::from_field_id(0); TextField::ALL.len()];
+        for field in TextField::ALL {
+            text[field as usize] = f(field.name())?;
+        }
+        let mut meta = [None; META_FIELDS.len()];
+        for (slot, m) in meta.iter_mut().zip(META_FIELDS) {
+            if m.storage != Storage::NotIndexed {
+                *slot = Some(f(m.name)?);
+            }
+        }
         Ok(Fields {
-            id: f("id")?,
-            source: f("source")?,
-            hash: f("hash")?,
-            hit: f("hit")?,
-            title: f("title")?,
-            description: f("description")?,
-            keywords: f("keywords")?,
-            headings: f("headings")?,
-            body: f("body")?,
-            english: f("english")?,
-            date: f("date")?,
-            topic: f("topic")?,
-            service: f("service")?,
-            subservice: f("subservice")?,
-            translation_type: f("translation_type")?,
+            id: f(ID)?,
+            source: f(SOURCE)?,
+            hash: f(HASH)?,
+            hit: f(HIT)?,
+            text,
+            meta,
         })
     }
+}
+
+/// A segment's hit-store offsets (the `hit` column).
+pub fn hit_column(segment: &SegmentReader) -> tantivy::Result<Column<u64>> {
+    segment.fast_fields().u64(HIT)
+}
+
+/// A segment's `source` and `hash` columns (incremental builds).
+pub fn provenance_columns(segment: &SegmentReader) -> tantivy::Result<(StrColumn, StrColumn)> {
+    Ok((str_column(segment, SOURCE)?, str_column(segment, HASH)?))
+}
+
+/// A segment's column of a keyword metadata field (facets).
+pub fn meta_column(segment: &SegmentReader, meta: &MetaField) -> tantivy::Result<StrColumn> {
+    str_column(segment, meta.name)
+}
+
+/// A string fast column; its absence is an error, not an empty column.
+fn str_column(segment: &SegmentReader, name: &str) -> tantivy::Result<StrColumn> {
+    segment
+        .fast_fields()
+        .str(name)?
+        .ok_or_else(|| TantivyError::SchemaError(format!("the index has no fast column {name:?}")))
 }
 
 /// Builds the schema of an index for `language`.
 pub fn build_schema(language: Language) -> (Schema, Fields) {
     let localized = analysis::analyzer_name(language);
     let english = analysis::analyzer_name(Language::En);
-    // Positions only where proximity is scored (title, body): recording
-    // them elsewhere costs indexing time and space for nothing.
-    let text = |analyzer: &str, positions: bool| {
-        TextOptions::default().set_indexing_options(
+    let mut builder = Schema::builder();
+    let id = builder.add_text_field(ID, STRING | FAST);
+    let source = builder.add_text_field(SOURCE, STRING | FAST);
+    let hash = builder.add_text_field(HASH, STRING | FAST);
+    let hit = builder.add_u64_field(HIT, FAST);
+    let mut text = [Field::from_field_id(0); TextField::ALL.len()];
+    for field in TextField::ALL {
+        let analyzer = if field == TextField::English {
+            &english
+        } else {
+            &localized
+        };
+        let options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(analyzer)
-                .set_index_option(if positions {
+                .set_index_option(if field.has_positions() {
                     IndexRecordOption::WithFreqsAndPositions
                 } else {
                     IndexRecordOption::WithFreqs
                 }),
-        )
-    };
-    let mut builder = Schema::builder();
+        );
+        text[field as usize] = builder.add_text_field(field.name(), options);
+    }
+    let mut meta = [None; META_FIELDS.len()];
+    for (slot, m) in meta.iter_mut().zip(META_FIELDS) {
+        *slot = match m.storage {
+            Storage::NotIndexed => None,
+            Storage::Stored => Some(builder.add_text_field(m.name, STORED)),
+            Storage::Keyword => Some(builder.add_text_field(m.name, STRING | STORED | FAST)),
+        };
+    }
     let fields = Fields {
-        id: builder.add_text_field("id", STRING | FAST),
-        source: builder.add_text_field("source", STRING | FAST),
-        hash: builder.add_text_field("hash", STRING | FAST),
-        hit: builder.add_u64_field("hit", FAST),
-        title: builder.add_text_field("title", text(localized, true)),
-        description: builder.add_text_field("description", text(localized, false)),
-        keywords: builder.add_text_field("keywords", text(localized, false)),
-        headings: builder.add_text_field("headings", text(localized, false)),
-        body: builder.add_text_field("body", text(localized, true)),
-        english: builder.add_text_field("english", text(english, false)),
-        date: builder.add_text_field("date", STORED),
-        topic: builder.add_text_field("topic", STRING | STORED | FAST),
-        service: builder.add_text_field("service", STRING | STORED | FAST),
-        subservice: builder.add_text_field("subservice", STRING | STORED | FAST),
-        translation_type: builder.add_text_field("translation_type", STRING | STORED | FAST),
+        id,
+        source,
+        hash,
+        hit,
+        text,
+        meta,
     };
     (builder.build(), fields)
+}
+
+/// A fingerprint of the schema [`build_schema`] makes: an index whose
+/// manifest records another one is rebuilt (a metadata row added, say).
+pub fn fingerprint() -> String {
+    let (schema, _) = build_schema(Language::Other);
+    let json = serde_json::to_string(&schema).unwrap_or_default();
+    blake3::hash(json.as_bytes()).to_hex()[..16].to_string()
 }
 
 /// Where an article came from, for incremental builds.
@@ -158,17 +233,17 @@ pub fn to_document(
     doc.add_text(fields.id, &article.id);
     doc.add_text(fields.source, &provenance.source);
     doc.add_text(fields.hash, &provenance.hash);
-    doc.add_text(fields.title, &article.title);
-    doc.add_text(fields.description, &article.description);
+    doc.add_text(fields.text(TextField::Title), &article.title);
+    doc.add_text(fields.text(TextField::Description), &article.description);
     for keyword in &article.keywords {
-        doc.add_text(fields.keywords, keyword.as_str());
+        doc.add_text(fields.text(TextField::Keywords), keyword.as_str());
     }
 
     let mut body = String::new();
     let mut sections = Vec::with_capacity(article.sections.len());
     for section in &article.sections {
         if !section.heading.is_empty() {
-            doc.add_text(fields.headings, section.heading.as_str());
+            doc.add_text(fields.text(TextField::Headings), section.heading.as_str());
         }
         if !body.is_empty() {
             body.push('\n');
@@ -200,23 +275,18 @@ pub fn to_document(
     }
     .encode();
     doc.add_u64(fields.hit, hit_offset(&record)?);
-    doc.add_pre_tokenized(fields.body, PreTokenizedString { text: body, tokens });
+    doc.add_pre_tokenized(
+        fields.text(TextField::Body),
+        PreTokenizedString { text: body, tokens },
+    );
 
     let english = article.english();
     if !english.is_empty() {
-        doc.add_text(fields.english, english);
+        doc.add_text(fields.text(TextField::English), english);
     }
-    let meta = &article.meta;
-    let optional = [
-        (fields.date, &meta.date),
-        (fields.topic, &meta.topic),
-        (fields.service, &meta.service),
-        (fields.subservice, &meta.subservice),
-        (fields.translation_type, &meta.translation_type),
-    ];
-    for (field, value) in optional {
-        if let Some(value) = value {
-            doc.add_text(field, value.as_str());
+    for (meta, value) in article.meta.values() {
+        if let Some(field) = fields.meta(meta) {
+            doc.add_text(field, value);
         }
     }
     Ok(doc)

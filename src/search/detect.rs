@@ -7,7 +7,7 @@
 
 use whatlang::{Detector, Lang};
 
-use crate::analysis::script::Script;
+use crate::language::Writing;
 use crate::locale::Locale;
 
 /// A locale to try, with how likely the query is in its language.
@@ -27,83 +27,51 @@ pub struct Detection {
     pub merge: bool,
 }
 
-#[derive(Default)]
-struct ScriptCounts {
-    han: usize,
-    kana: usize,
-    hangul: usize,
-    cyrillic: usize,
-    latin: usize,
-}
+/// The writing systems that tell a query's language, most telling first:
+/// Hangul is only Korean, kana only Japanese, Han both Japanese and Chinese;
+/// Cyrillic and Latin are shared by many languages, which whatlang ranks.
+const BY_EVIDENCE: [Writing; 5] = [
+    Writing::Hangul,
+    Writing::Kana,
+    Writing::Han,
+    Writing::Cyrillic,
+    Writing::Latin,
+];
 
-fn count_scripts(text: &str) -> ScriptCounts {
-    let mut counts = ScriptCounts::default();
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
-        match Script::of(c) {
-            Script::Han => counts.han += 1,
-            Script::Kana => counts.kana += 1,
-            Script::Hangul => counts.hangul += 1,
-            Script::Other if ('\u{0400}'..='\u{052F}').contains(&c) => counts.cyrillic += 1,
-            Script::Other if is_latin(c) => counts.latin += 1,
-            Script::Other => {}
-        }
-    }
-    counts
-}
-
-fn is_latin(c: char) -> bool {
-    matches!(c, 'A'..='Z' | 'a'..='z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
-}
-
-fn whatlang_of(primary: &str) -> Option<Lang> {
-    Some(match primary {
-        "en" => Lang::Eng,
-        "fr" => Lang::Fra,
-        "de" => Lang::Deu,
-        "es" => Lang::Spa,
-        "ru" => Lang::Rus,
-        "pt" => Lang::Por,
-        "it" => Lang::Ita,
-        "nl" => Lang::Nld,
-        "uk" => Lang::Ukr,
-        "pl" => Lang::Pol,
-        "tr" => Lang::Tur,
-        "sv" => Lang::Swe,
-        _ => return None,
-    })
-}
-
-fn primary(locale: &Locale) -> &str {
-    locale.as_str().split('-').next().unwrap_or("")
+/// Whether the locale's language is written in `writing` (its registry row).
+fn writes(locale: &Locale, writing: Writing) -> bool {
+    locale.language().spec().writing.contains(&writing)
 }
 
 /// Detects candidate locales for `query` among `indexed`.
 pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
-    let counts = count_scripts(query);
-    let with = |codes: &[&str]| -> Vec<Candidate> {
-        indexed
-            .iter()
-            .filter(|l| codes.contains(&primary(l)))
-            .map(|l| Candidate {
-                locale: l.clone(),
-                prior: 1.0,
-            })
-            .collect()
-    };
-    let (candidates, merge) = if counts.hangul > 0 {
-        (with(&["ko"]), false)
-    } else if counts.kana > 0 {
-        (with(&["ja"]), false)
-    } else if counts.han > 0 {
-        let both = with(&["ja", "zh"]);
-        let merge = both.len() > 1;
-        (both, merge)
-    } else if counts.cyrillic > 0 {
-        (by_whatlang(query, indexed, true), false)
-    } else if counts.latin > 0 {
-        (by_whatlang(query, indexed, false), false)
-    } else {
-        (Vec::new(), false)
+    let present: Vec<Writing> = BY_EVIDENCE
+        .into_iter()
+        .filter(|&w| {
+            query
+                .chars()
+                .any(|c| c.is_alphabetic() && Writing::of(c) == Some(w))
+        })
+        .collect();
+    let (candidates, merge) = match present.first() {
+        Some(&writing @ (Writing::Cyrillic | Writing::Latin)) => {
+            (by_whatlang(query, indexed, writing), false)
+        }
+        Some(&writing) => {
+            let candidates: Vec<Candidate> = indexed
+                .iter()
+                .filter(|l| writes(l, writing))
+                .map(|l| Candidate {
+                    locale: l.clone(),
+                    prior: 1.0,
+                })
+                .collect();
+            // Han alone is shared: search the languages written with it and
+            // merge, rather than guess.
+            let merge = candidates.len() > 1;
+            (candidates, merge)
+        }
+        None => (Vec::new(), false),
     };
     if candidates.is_empty() {
         // Nothing in the query's script is indexed: try everything.
@@ -111,7 +79,11 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
             .iter()
             .map(|l| Candidate {
                 locale: l.clone(),
-                prior: if primary(l) == "en" { 1.0 } else { 0.5 },
+                prior: if l.language() == crate::locale::Language::En {
+                    1.0
+                } else {
+                    0.5
+                },
             })
             .collect();
         return Detection {
@@ -123,11 +95,11 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
 }
 
 /// Indexed locales of one script family, ranked by whatlang's guess.
-fn by_whatlang(query: &str, indexed: &[Locale], cyrillic: bool) -> Vec<Candidate> {
+fn by_whatlang(query: &str, indexed: &[Locale], writing: Writing) -> Vec<Candidate> {
     let family: Vec<(&Locale, Lang)> = indexed
         .iter()
-        .filter_map(|l| whatlang_of(primary(l)).map(|lang| (l, lang)))
-        .filter(|(_, lang)| (matches!(lang, Lang::Rus | Lang::Ukr)) == cyrillic)
+        .filter(|l| writes(l, writing))
+        .filter_map(|l| l.language().spec().whatlang.map(|lang| (l, lang)))
         .collect();
     if family.is_empty() {
         return Vec::new();

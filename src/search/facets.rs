@@ -1,4 +1,4 @@
-//! Counting matches per `ms.service` and `ms.topic` value.
+//! Counting matches per value of each facet ([`meta::facets`]).
 
 use std::collections::BTreeMap;
 
@@ -6,14 +6,23 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::article::meta::{self, MetaField};
+use crate::index::schema;
+
 use super::types::Facets;
 
-/// Counts matching documents per value of the `service` and `topic` fast fields.
+/// Counts matching documents per value of every facet's fast column.
 pub struct FacetCounter;
 
+/// One facet's column in a segment, and a count per term ordinal.
+struct FacetColumn {
+    field: &'static MetaField,
+    column: StrColumn,
+    counts: Vec<u64>,
+}
+
 pub struct SegmentFacetCounter {
-    columns: [Option<StrColumn>; 2],
-    counts: [Vec<u64>; 2],
+    facets: Vec<FacetColumn>,
 }
 
 impl Collector for FacetCounter {
@@ -25,14 +34,18 @@ impl Collector for FacetCounter {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentFacetCounter> {
-        let fast = segment.fast_fields();
-        let columns = [fast.str("service")?, fast.str("topic")?];
-        let counts = [0, 1].map(|i| {
-            columns[i]
-                .as_ref()
-                .map_or_else(Vec::new, |c| vec![0; c.num_terms()])
-        });
-        Ok(SegmentFacetCounter { columns, counts })
+        let facets = meta::facets()
+            .map(|field| {
+                let column = schema::meta_column(segment, field)?;
+                let counts = vec![0; column.num_terms()];
+                Ok(FacetColumn {
+                    field,
+                    column,
+                    counts,
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(SegmentFacetCounter { facets })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -42,19 +55,9 @@ impl Collector for FacetCounter {
     fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
         let mut merged = Facets::default();
         for fruit in fruits {
-            merge_into(&mut merged, fruit);
+            merged.merge(fruit);
         }
         Ok(merged)
-    }
-}
-
-/// Adds the counts of `other` to `into`.
-pub fn merge_into(into: &mut Facets, other: Facets) {
-    for (value, n) in other.service {
-        *into.service.entry(value).or_default() += n;
-    }
-    for (value, n) in other.topic {
-        *into.topic.entry(value).or_default() += n;
     }
 }
 
@@ -62,30 +65,32 @@ impl SegmentCollector for SegmentFacetCounter {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(count) = counts.get_mut(ord as usize) {
-                        *count += 1;
-                    }
+        for facet in &mut self.facets {
+            for ord in facet.column.term_ords(doc) {
+                if let Some(count) = facet.counts.get_mut(ord as usize) {
+                    *count += 1;
                 }
             }
         }
     }
 
     fn harvest(self) -> Facets {
-        let [service, topic] = [0, 1].map(|i| {
+        let mut facets = Facets::default();
+        for facet in self.facets {
             let mut values = BTreeMap::new();
-            if let Some(column) = &self.columns[i] {
-                let mut value = String::new();
-                for (ord, &count) in self.counts[i].iter().enumerate() {
-                    if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                        values.insert(value.clone(), count);
-                    }
+            let mut value = String::new();
+            for (ord, &count) in facet.counts.iter().enumerate() {
+                if count > 0
+                    && facet
+                        .column
+                        .ord_to_str(ord as u64, &mut value)
+                        .unwrap_or(false)
+                {
+                    values.insert(value.clone(), count);
                 }
             }
-            values
-        });
-        Facets { service, topic }
+            facets.0.insert(facet.field.name.to_string(), values);
+        }
+        facets
     }
 }

@@ -14,11 +14,12 @@ use tantivy::tokenizer::{TextAnalyzer, Token};
 use tantivy::{Searcher, Term};
 
 use crate::analysis;
-use crate::analysis::script::Script;
 use crate::index::schema::{Fields, TextField};
 use crate::index::stored::term_hash;
+use crate::language::Writing;
 use crate::locale::Language;
 
+use super::analyzers::QueryAnalyzers;
 use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, MAX_CONCEPTS};
 use super::expand;
 use super::snippet::Highlighter;
@@ -53,6 +54,10 @@ pub struct Ranking {
     pub proximity_slop: u32,
     /// Best documents per segment whose proximity is computed.
     pub proximity_depth: usize,
+    /// When locales are merged (a kanji-only query: Japanese or Chinese),
+    /// a locale is searched only if it recognises at least this share of
+    /// the best locale's recognition of the query.
+    pub merge_threshold: f32,
 }
 
 impl Default for Ranking {
@@ -75,6 +80,7 @@ impl Default for Ranking {
             proximity_body: 0.5,
             proximity_slop: 2,
             proximity_depth: 50,
+            merge_threshold: 0.5,
         }
     }
 }
@@ -88,6 +94,15 @@ impl Ranking {
             TextField::Keywords => self.keywords,
             TextField::Body => self.body,
             TextField::English => 1.0,
+        }
+    }
+
+    /// Boost of adjacent query words found near each other in `field`.
+    fn proximity(&self, field: TextField) -> f32 {
+        match field {
+            TextField::Title => self.proximity_title,
+            TextField::Body => self.proximity_body,
+            _ => 0.0,
         }
     }
 }
@@ -183,47 +198,74 @@ impl<'a> DocFreqs<'a> {
     }
 }
 
-/// Plans `text` against one locale index.
-///
-/// `localized` and `english` are the index's analyzers; `plain` is the
-/// stemming-free analyzer used to read the word being typed.
+/// Plans `text` against one locale index: the localized words (each a
+/// concept with its alternatives, weighted by IDF), their proximity, and an
+/// English reading of the query against the `english` field.
 pub fn plan(
     text: &str,
     ctx: &Context<'_>,
-    localized: &mut TextAnalyzer,
-    english: &mut TextAnalyzer,
-    plain: &mut TextAnalyzer,
+    analyzers: &mut QueryAnalyzers,
 ) -> tantivy::Result<Plan> {
-    let num_docs = ctx.searcher.num_docs().max(1);
     let dfs = DocFreqs::new(ctx.searcher);
-    let ranking = ctx.ranking;
+    let words = analysis::analyze(&mut analyzers.plain, text);
+    let concepts = localized_concepts(text, &words, ctx, &dfs, &mut analyzers.localized)?;
     let mut clauses = Vec::new();
-    let mut groups = Vec::new();
+    let highlight = concept_clauses(&concepts, ctx, &dfs, &mut clauses)?;
+    let mut groups = vec![Group {
+        scale: 1.0,
+        concept_weights: concepts.iter().map(|c| c.weight).collect(),
+    }];
+    proximity_clauses(&concepts, ctx, &mut clauses);
+    if let Some(english) = english_group(text, ctx, &dfs, &mut analyzers.english, &mut clauses)? {
+        groups.push(english);
+    }
+    Ok(Plan {
+        query: CoverageQuery {
+            clauses,
+            groups,
+            exponent: ctx.ranking.coverage_exponent,
+            rescore_depth: ctx.ranking.proximity_depth,
+        },
+        highlight,
+        recognition: recognition(&words, &concepts, ctx.language),
+        concepts,
+    })
+}
 
-    // Localized group.
+/// The query's concepts in the locale's analysis, with typo alternatives
+/// for unknown words, prefix completions of the word being typed, IDF
+/// weights and the identifier bonus. `words` is `text` analyzed without
+/// stemming.
+fn localized_concepts(
+    text: &str,
+    words: &[Token],
+    ctx: &Context<'_>,
+    dfs: &DocFreqs<'_>,
+    localized: &mut TextAnalyzer,
+) -> tantivy::Result<Vec<Concept>> {
+    let ranking = ctx.ranking;
+    let num_docs = ctx.searcher.num_docs().max(1);
     let mut concepts = group_concepts(&analysis::analyze(localized, text), ranking.alternative);
     concepts.truncate(MAX_CONCEPTS);
-    let body_title = [ctx.fields.body, ctx.fields.title];
+    let body_title = [
+        ctx.fields.text(TextField::Body),
+        ctx.fields.text(TextField::Title),
+    ];
     let typing = !text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
-    let words = analysis::analyze(plain, text);
-    let last_word = if typing {
-        last_word(text, &words)
-    } else {
-        None
-    };
+    let last_word = if typing { last_word(text, words) } else { None };
     for concept in &mut concepts {
         let main = concept.terms[0].0.clone();
         let main_df = dfs.max(&body_title, &main)?;
         if main_df == 0 && expand::is_expandable(&main) {
             let distance = expand::typo_distance(main.chars().count());
             if distance > 0 {
+                let weight = if distance == 1 {
+                    ranking.typo_one
+                } else {
+                    ranking.typo_two
+                };
                 for (term, _) in expand::fuzzy(ctx.searcher, &body_title, &main, distance)? {
-                    let edits = if distance == 1 {
-                        ranking.typo_one
-                    } else {
-                        ranking.typo_two
-                    };
-                    concept.terms.push((term, edits));
+                    concept.terms.push((term, weight));
                 }
             }
         }
@@ -238,52 +280,52 @@ pub fn plan(
                 }
             }
         }
-        concept.weight = concept_weight(&dfs, &body_title, concept, num_docs)?;
+        concept.weight = concept_weight(dfs, &body_title, concept, num_docs)?;
         concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
         if concept.identifier {
             concept.weight *= ranking.identifier;
         }
     }
+    Ok(concepts)
+}
+
+/// One clause per (concept form, localized field) that occurs in the
+/// index; returns the forms' hashes for highlighting.
+fn concept_clauses(
+    concepts: &[Concept],
+    ctx: &Context<'_>,
+    dfs: &DocFreqs<'_>,
+    clauses: &mut Vec<Clause>,
+) -> tantivy::Result<Highlighter> {
+    let ranking = ctx.ranking;
     let mut highlight = Vec::new();
     for (c, concept) in concepts.iter().enumerate() {
+        let identifier = if concept.identifier {
+            ranking.identifier
+        } else {
+            1.0
+        };
         for (term, term_weight) in &concept.terms {
             highlight.push((term_hash(term), c));
             for field in LOCALIZED_FIELDS {
-                let identifier = if concept.identifier {
-                    ranking.identifier
-                } else {
-                    1.0
-                };
                 let boost = ranking.field_weight(field) * term_weight * identifier;
-                push_term_clause(
-                    &mut clauses,
-                    &dfs,
-                    ctx.fields.text(field),
-                    term,
-                    boost,
-                    0,
-                    c,
-                )?;
+                push_term_clause(clauses, dfs, ctx.fields.text(field), term, boost, 0, c)?;
             }
         }
     }
-    let recognition = recognition(&words, &concepts, ctx.language);
-    groups.push(Group {
-        scale: 1.0,
-        concept_weights: concepts.iter().map(|c| c.weight).collect(),
-    });
+    Ok(Highlighter::new(highlight))
+}
 
-    // Proximity of adjacent words, in title and body.
+/// Proximity of adjacent words, in the fields that record positions.
+fn proximity_clauses(concepts: &[Concept], ctx: &Context<'_>, clauses: &mut Vec<Clause>) {
+    let ranking = ctx.ranking;
     for pair in concepts.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if a.weight <= 0.0 || b.weight <= 0.0 || a.terms[0].0 == b.terms[0].0 {
             continue;
         }
         let gap = b.position.saturating_sub(a.position).max(1);
-        for (field, boost) in [
-            (ctx.fields.title, ranking.proximity_title),
-            (ctx.fields.body, ranking.proximity_body),
-        ] {
+        for (text_field, field) in ctx.fields.positioned() {
             let phrase = PhraseQuery::new_with_offset_and_slop(
                 vec![
                     (0, Term::from_field_text(field, &a.terms[0].0)),
@@ -292,58 +334,56 @@ pub fn plan(
                 ranking.proximity_slop,
             );
             clauses.push(Clause {
-                query: Box::new(BoostQuery::new(Box::new(phrase), boost)),
+                query: Box::new(BoostQuery::new(
+                    Box::new(phrase),
+                    ranking.proximity(text_field),
+                )),
                 kind: ClauseKind::Extra,
             });
         }
     }
+}
 
-    // English group: cross-language matches through the English originals.
-    if ctx.language != Language::En && text.chars().any(|c| c.is_ascii_alphabetic()) {
-        let mut english_concepts =
-            group_concepts(&analysis::analyze(english, text), ranking.alternative);
-        english_concepts.truncate(MAX_CONCEPTS);
-        let english_field = [ctx.fields.english];
-        for (c, concept) in english_concepts.iter_mut().enumerate() {
-            concept.weight = concept_weight(&dfs, &english_field, concept, num_docs)?;
-            for (term, term_weight) in &concept.terms {
-                push_term_clause(
-                    &mut clauses,
-                    &dfs,
-                    ctx.fields.english,
-                    term,
-                    *term_weight,
-                    1,
-                    c,
-                )?;
-            }
-        }
-        let native_letters = ctx.language.is_cjk()
-            && text
-                .chars()
-                .any(|c| c.is_alphabetic() && Script::of(c) != Script::Other);
-        let scale = if ctx.language.is_cjk() && !native_letters {
-            ranking.english_only
-        } else {
-            ranking.english
-        };
-        groups.push(Group {
-            scale,
-            concept_weights: english_concepts.iter().map(|c| c.weight).collect(),
-        });
+/// The English group: cross-language matches through the English originals
+/// of bilingual articles, for queries with Latin letters on non-English
+/// locales.
+fn english_group(
+    text: &str,
+    ctx: &Context<'_>,
+    dfs: &DocFreqs<'_>,
+    english: &mut TextAnalyzer,
+    clauses: &mut Vec<Clause>,
+) -> tantivy::Result<Option<Group>> {
+    if ctx.language == Language::En || !text.chars().any(|c| c.is_ascii_alphabetic()) {
+        return Ok(None);
     }
-
-    Ok(Plan {
-        query: CoverageQuery {
-            clauses,
-            groups,
-            exponent: ranking.coverage_exponent,
-            rescore_depth: ranking.proximity_depth,
-        },
-        highlight: Highlighter::new(highlight),
-        concepts,
-        recognition,
-    })
+    let ranking = ctx.ranking;
+    let num_docs = ctx.searcher.num_docs().max(1);
+    let field = ctx.fields.text(TextField::English);
+    let mut concepts = group_concepts(&analysis::analyze(english, text), ranking.alternative);
+    concepts.truncate(MAX_CONCEPTS);
+    for (c, concept) in concepts.iter_mut().enumerate() {
+        concept.weight = concept_weight(dfs, &[field], concept, num_docs)?;
+        for (term, term_weight) in &concept.terms {
+            push_term_clause(clauses, dfs, field, term, *term_weight, 1, c)?;
+        }
+    }
+    // On a dictionary-segmented locale (Japanese, Korean, Chinese), a query
+    // with no letter of the language's own writing is all English: then the
+    // English reading is the query's only one, at full weight.
+    let spec = ctx.language.spec();
+    let native_letters = text
+        .chars()
+        .any(|c| c.is_alphabetic() && Writing::of(c).is_some_and(|w| spec.writing.contains(&w)));
+    let scale = if spec.segmentation.is_dictionary() && !native_letters {
+        ranking.english_only
+    } else {
+        ranking.english
+    };
+    Ok(Some(Group {
+        scale,
+        concept_weights: concepts.iter().map(|c| c.weight).collect(),
+    }))
 }
 
 /// Adds a term clause unless the term does not occur in the field.
@@ -452,7 +492,11 @@ fn last_word(text: &str, words: &[Token]) -> Option<(String, usize)> {
 /// "customer", only English drops "how"). CJK analyzers drop by part of
 /// speech, which also drops characters they misread, so no bonus there.
 fn recognition(words: &[Token], concepts: &[Concept], language: Language) -> f32 {
-    let function_word = if language.is_cjk() { 1 } else { 2 };
+    let function_word = if language.spec().segmentation.is_dictionary() {
+        1
+    } else {
+        2
+    };
     let mut total = 0;
     let mut score = 0;
     let mut previous_position = usize::MAX;

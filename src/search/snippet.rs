@@ -5,22 +5,41 @@
 //! with the most query weight is cut on sentence boundaries when one is near,
 //! on word boundaries otherwise, never inside a character or a matched word.
 //!
-//! Output invariants (property-tested): valid UTF-8 by construction; the
-//! only markup is balanced `<mark>`/`</mark>`; every other `<`, `>`, `&`,
-//! `"` and `'` from the article is escaped; a mark spans whole tokens.
+//! A snippet is data — [`Highlighted`] text: the passage, line breaks as
+//! spaces, `…` where it was cut, and the byte ranges of the matches. Its
+//! invariants (property-tested): the text is the article's; a mark spans
+//! whole tokens. The doors render it (`<mark>` HTML, terminal styles).
 
+use crate::html::Highlighted;
 use crate::index::hitstore;
 use crate::index::stored::{StoredSection, TermVector};
 
-/// Target length of a snippet, in characters.
-pub fn target_chars(cjk: bool) -> usize {
-    if cjk { 80 } else { 160 }
+/// How to cut a language's snippets: from its
+/// [registry row](crate::language::LanguageSpec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Target length, in characters.
+    pub chars: usize,
+    /// Whether the language separates words by spaces (cut there). Text of
+    /// other languages is cut at spaces only where it is mostly spaced
+    /// itself (English inside Japanese).
+    pub spaced: bool,
 }
 
-/// A rendered snippet.
+impl Shape {
+    pub fn of(language: crate::language::Language) -> Shape {
+        let spec = language.spec();
+        Shape {
+            chars: spec.snippet_chars,
+            spaced: spec.space_separated,
+        }
+    }
+}
+
+/// A cut snippet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snippet {
-    pub html: String,
+    pub text: Highlighted,
     /// Index of the section the passage comes from.
     pub section: Option<usize>,
     /// Whether any query term was highlighted.
@@ -75,27 +94,10 @@ pub fn snippet(
     sections: &[StoredSection],
     highlight: &Highlighter,
     concept_weights: &[f32],
-    target: usize,
+    shape: Shape,
 ) -> Snippet {
-    let mut marks: Vec<Mark> = Vec::new();
-    for &(hash, concept) in &highlight.terms {
-        for occurrence in TermVector::occurrences(termvec, hash) {
-            let (start, end) = (occurrence.start as usize, occurrence.end as usize);
-            let valid = start < end
-                && end <= body.len()
-                && is_boundary(body, start)
-                && is_boundary(body, end);
-            if valid {
-                marks.push(Mark {
-                    start,
-                    end,
-                    concept,
-                });
-            }
-        }
-    }
-    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    let marks = merge_overlapping(marks);
+    let target = shape.chars;
+    let marks = find_marks(body, termvec, highlight);
 
     // The region read as text: the window and enough around it for the cut.
     let margin = target * 8;
@@ -128,16 +130,16 @@ pub fn snippet(
                 .iter()
                 .rposition(|m| m.end + region_start <= marks[last].end)
                 .unwrap_or(first);
-            cut(region, &local, first, last.max(first), target)
+            cut(region, &local, first, last.max(first), shape)
         }
-        None => cut(region, &[], 0, 0, target),
+        None => cut(region, &[], 0, 0, shape),
     };
     let anchor = local
         .iter()
         .find(|m| m.start >= start)
         .map_or(start, |m| m.start);
     let section = section_of(sections, region_start + anchor);
-    let html = render(
+    let text = render(
         region,
         start,
         end,
@@ -147,9 +149,33 @@ pub fn snippet(
     );
     Snippet {
         matched: local.iter().any(|m| m.start >= start && m.end <= end),
-        html,
+        text,
         section,
     }
+}
+
+/// The query's matches in `body`, from its term vector: sorted, merged
+/// where they overlap, on character boundaries.
+fn find_marks(body: &[u8], termvec: &[u8], highlight: &Highlighter) -> Vec<Mark> {
+    let mut marks: Vec<Mark> = Vec::new();
+    for &(hash, concept) in &highlight.terms {
+        for occurrence in TermVector::occurrences(termvec, hash) {
+            let (start, end) = (occurrence.start as usize, occurrence.end as usize);
+            let valid = start < end
+                && end <= body.len()
+                && is_boundary(body, start)
+                && is_boundary(body, end);
+            if valid {
+                marks.push(Mark {
+                    start,
+                    end,
+                    concept,
+                });
+            }
+        }
+    }
+    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    merge_overlapping(marks)
 }
 
 /// Merges overlapping marks (a compound and its parts) into one.
@@ -225,16 +251,17 @@ fn is_cjk_sentence_end(c: char) -> bool {
 }
 
 /// Chooses the byte range of the snippet showing marks `first..=last`.
-fn cut(body: &str, marks: &[Mark], first: usize, last: usize, target: usize) -> (usize, usize) {
+fn cut(body: &str, marks: &[Mark], first: usize, last: usize, shape: Shape) -> (usize, usize) {
     let anchor = marks.get(first).map_or(0, |m| m.start);
-    let start = passage_start(body, anchor, target);
+    let start = passage_start(body, anchor, shape);
     let must_show = marks.get(last).map_or(start, |m| m.end);
-    (start, passage_end(body, marks, start, must_show, target))
+    (start, passage_end(body, marks, start, must_show, shape))
 }
 
 /// A sentence start within a third of the target before `anchor`, else a
 /// word start a few words before it.
-fn passage_start(body: &str, anchor: usize, target: usize) -> usize {
+fn passage_start(body: &str, anchor: usize, shape: Shape) -> usize {
+    let target = shape.chars;
     // Close to the beginning: show the beginning.
     if body[..anchor].chars().nth(target / 2).is_none() {
         return 0;
@@ -254,7 +281,7 @@ fn passage_start(body: &str, anchor: usize, target: usize) -> usize {
         .take(target / 6)
         .last()
         .map_or(anchor, |(i, _)| i);
-    let start = if back > 0 && is_spaced(&body[back..anchor]) {
+    let start = if back > 0 && (shape.spaced || is_spaced(&body[back..anchor])) {
         body[back..anchor]
             .find(char::is_whitespace)
             .map_or(back, |s| back + s)
@@ -271,7 +298,8 @@ fn skip_whitespace(body: &str, at: usize) -> usize {
 /// `target` characters after `start`, pulled back to a sentence end past 60%
 /// of the target, or to a word boundary, but not before `must_show` (the end
 /// of the window's last match); never inside a mark.
-fn passage_end(body: &str, marks: &[Mark], start: usize, must_show: usize, target: usize) -> usize {
+fn passage_end(body: &str, marks: &[Mark], start: usize, must_show: usize, shape: Shape) -> usize {
+    let target = shape.chars;
     let mut end = body.len();
     let mut last_sentence_end = None;
     let mut last_space = None;
@@ -291,7 +319,11 @@ fn passage_end(body: &str, marks: &[Mark], start: usize, must_show: usize, targe
     if end < body.len() {
         end = match (last_sentence_end, last_space) {
             (Some(sentence_end), _) => sentence_end,
-            (None, Some(space)) if space > start && is_spaced(&body[start..end]) => space,
+            (None, Some(space))
+                if space > start && (shape.spaced || is_spaced(&body[start..end])) =>
+            {
+                space
+            }
             _ => end,
         };
     }
@@ -327,7 +359,7 @@ fn section_of(sections: &[StoredSection], offset: usize) -> Option<usize> {
         .or(if sections.is_empty() { None } else { Some(0) })
 }
 
-/// Escaped text of `body[start..end]` with marks, `…` where text was cut.
+/// The text of `body[start..end]` with its marks, `…` where text was cut.
 /// `more_before` / `more_after`: the body continues beyond `body`'s ends.
 fn render(
     body: &str,
@@ -336,49 +368,46 @@ fn render(
     marks: &[Mark],
     more_before: bool,
     more_after: bool,
-) -> String {
-    let mut out = String::with_capacity((end - start) + 64);
+) -> Highlighted {
+    let mut out = Highlighted {
+        text: String::with_capacity((end - start) + 8),
+        marks: Vec::new(),
+    };
     let preceding = body[..start].trim_end();
     let cut_before =
         (start > 0 || more_before) && !(start > 0 && preceding.ends_with(is_sentence_end));
     if cut_before {
-        out.push('…');
+        out.text.push('…');
     }
     let mut at = start;
     for mark in marks.iter().filter(|m| m.start >= start && m.end <= end) {
-        escape_into(&body[at..mark.start], &mut out);
-        out.push_str("<mark>");
-        escape_into(&body[mark.start..mark.end], &mut out);
-        out.push_str("</mark>");
+        push_line(&body[at..mark.start], &mut out.text);
+        let from = out.text.len();
+        push_line(&body[mark.start..mark.end], &mut out.text);
+        out.marks.push(from..out.text.len());
         at = mark.end;
     }
-    escape_into(&body[at..end], &mut out);
-    let trimmed_len = out.trim_end().len();
-    out.truncate(trimmed_len);
+    push_line(&body[at..end], &mut out.text);
+    // Marks are whole tokens: trailing whitespace is never inside one.
+    let trimmed_len = out.text.trim_end().len();
+    out.text.truncate(trimmed_len);
     if (end < body.len() && !body[end..].starts_with('\n')) || (end == body.len() && more_after) {
-        out.push('…');
+        out.text.push('…');
     }
     out
 }
 
-/// HTML-escapes `text`, turning line breaks into spaces.
-pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
+/// Appends `text` with line breaks as spaces: a snippet is one line.
+fn push_line(text: &str, out: &mut String) {
+    out.extend(
+        text.chars()
+            .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }),
+    );
 }
 
-/// Plain escaped text cut to `target` characters on a word boundary.
-pub fn plain(text: &str, target: usize) -> String {
-    let (start, end) = cut(text, &[], 0, 0, target);
+/// Plain text cut to about `shape.chars` characters on a word boundary.
+pub fn plain(text: &str, shape: Shape) -> Highlighted {
+    let (start, end) = cut(text, &[], 0, 0, shape);
     render(text, start, end, &[], false, false)
 }
 
@@ -386,6 +415,15 @@ pub fn plain(text: &str, target: usize) -> String {
 mod tests {
     use super::*;
     use crate::index::stored::term_hash;
+
+    const SPACED: Shape = Shape {
+        chars: 160,
+        spaced: true,
+    };
+    const UNSPACED: Shape = Shape {
+        chars: 80,
+        spaced: false,
+    };
 
     fn vector(body: &str, terms: &[&str]) -> Vec<u8> {
         let mut tokens = Vec::new();
@@ -417,13 +455,14 @@ mod tests {
             &[],
             &highlight(&terms),
             &[1.0, 1.0],
-            160,
+            SPACED,
         );
         assert!(
-            s.html
+            s.text
+                .to_html()
                 .starts_with("To <mark>download</mark> an <mark>invoice</mark>"),
             "{}",
-            s.html
+            s.text.to_html()
         );
         assert!(s.matched);
     }
@@ -441,9 +480,13 @@ mod tests {
             &[],
             &highlight(&terms),
             &[0.7, 0.1],
-            160,
+            SPACED,
         );
-        assert!(s.html.contains("<mark>reset</mark>"), "{}", s.html);
+        assert!(
+            s.text.to_html().contains("<mark>reset</mark>"),
+            "{}",
+            s.text.to_html()
+        );
     }
 
     #[test]
@@ -455,10 +498,10 @@ mod tests {
             &[],
             &highlight(&["invoice"]),
             &[1.0],
-            160,
+            SPACED,
         );
         assert_eq!(
-            s.html,
+            s.text.to_html(),
             "Use &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; <mark>invoice</mark>"
         );
     }
@@ -475,11 +518,19 @@ mod tests {
             &[],
             &highlight(&terms),
             &[1.0, 0.5, 1.0],
-            80,
+            UNSPACED,
         );
-        assert!(s.html.starts_with("<mark>請求書</mark>は"), "{}", s.html);
-        let text = s.html.replace("<mark>", "").replace("</mark>", "");
-        assert!(text.chars().count() <= 81, "{}", s.html);
+        assert!(
+            s.text.to_html().starts_with("<mark>請求書</mark>は"),
+            "{}",
+            s.text.to_html()
+        );
+        let text = s
+            .text
+            .to_html()
+            .replace("<mark>", "")
+            .replace("</mark>", "");
+        assert!(text.chars().count() <= 81, "{}", s.text.to_html());
     }
 
     #[test]
@@ -493,25 +544,32 @@ mod tests {
             &[],
             &highlight(&["関西", "国際"]),
             &[1.0, 1.0],
-            80,
+            UNSPACED,
         );
-        assert_eq!(s.html, "<mark>関西国際</mark>空港に着く");
+        assert_eq!(s.text.to_html(), "<mark>関西国際</mark>空港に着く");
         let s = snippet(
             body.as_bytes(),
             &vector,
             &[],
             &highlight(&["関西国際空港", "国際"]),
             &[1.0, 1.0],
-            80,
+            UNSPACED,
         );
-        assert_eq!(s.html, "<mark>関西国際空港</mark>に着く");
+        assert_eq!(s.text.to_html(), "<mark>関西国際空港</mark>に着く");
     }
 
     #[test]
     fn no_match_gives_the_beginning() {
         let body = "First words of the article. More.";
-        let s = snippet(body.as_bytes(), &[], &[], &Highlighter::default(), &[], 160);
-        assert_eq!(s.html, "First words of the article. More.");
+        let s = snippet(
+            body.as_bytes(),
+            &[],
+            &[],
+            &Highlighter::default(),
+            &[],
+            SPACED,
+        );
+        assert_eq!(s.text.to_html(), "First words of the article. More.");
         assert!(!s.matched);
     }
 
@@ -540,7 +598,7 @@ mod tests {
             &sections,
             &highlight(&["invoice"]),
             &[1.0],
-            160,
+            SPACED,
         );
         assert_eq!(s.section, Some(1));
     }

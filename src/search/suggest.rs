@@ -16,8 +16,8 @@ use crate::analysis;
 use crate::index::stored::SectionTable;
 use crate::locale::{Language, Locale};
 
-use super::LocaleIndex;
 use super::types::{Suggestion, SuggestionKind};
+use crate::index::LocaleReader;
 
 struct Entry {
     text: String,
@@ -40,7 +40,7 @@ pub struct Suggester {
 
 impl Suggester {
     /// Reads every live document's title and headings from the hit store.
-    pub fn build(index: &LocaleIndex) -> tantivy::Result<Suggester> {
+    pub fn build(index: &LocaleReader) -> tantivy::Result<Suggester> {
         let mut localized = analysis::build(index.language);
         let mut plain = analysis::build(Language::Other);
         let mut entries = Vec::new();

@@ -1,52 +1,60 @@
 //! Requests, responses and errors of the search path.
 //!
 //! One set of serde types serves the CLI's `--json`, the HTTP API and
-//! `kensaku eval`, so the three can never drift apart.
+//! `kensaku eval`, so the three can never drift apart. Results are data:
+//! a hit's snippet is [`Highlighted`] text, rendered as HTML only when
+//! serialized (the JSON contract) or by the doors that show it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize, Serializer};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, schema::AdditionalProperties};
+use utoipa::{PartialSchema, ToSchema};
 
+use crate::article::meta::{self, META_FIELDS, MetaField};
+use crate::html::Highlighted;
+use crate::language::Labels;
 use crate::locale::Locale;
 
-/// Longest accepted query, in characters.
-pub const MAX_QUERY_CHARS: usize = 1000;
-/// Largest page size.
-pub const MAX_LIMIT: usize = 100;
-/// Deepest page reachable with `offset`.
-pub const MAX_OFFSET: usize = 10_000;
-pub const DEFAULT_LIMIT: usize = 10;
+use super::limits::{self, Bounded, MAX_QUERY_CHARS};
 
 /// A search.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
     /// The user's text, searched as text: no operators or field syntax.
-    #[schema(example = "請求書 ダウンロード", max_length = 1000)]
     pub q: String,
     /// Locale to search; detected from the query when absent.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "ja-jp")]
     pub locale: Option<Locale>,
-    /// Page size, 1 to 100.
-    #[serde(default = "default_limit")]
-    #[schema(minimum = 1, maximum = 100, default = 10)]
+    /// Page size, within [`limits::SEARCH_LIMIT`].
     pub limit: usize,
-    /// Results to skip, at most 10000.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 10000, default = 0)]
+    /// Results to skip, within [`limits::SEARCH_OFFSET`].
     pub offset: usize,
-    /// Only articles with this `ms.service`.
-    #[serde(default)]
-    pub service: Option<String>,
-    /// Only articles with this `ms.topic`.
-    #[serde(default)]
-    pub topic: Option<String>,
+    /// Only articles with these metadata values (facets).
+    pub filters: Vec<Filter>,
 }
 
-fn default_limit() -> usize {
-    DEFAULT_LIMIT
+/// Only articles whose `field` is `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub field: &'static MetaField,
+    pub value: String,
+}
+
+impl Filter {
+    /// A filter on the facet named `name`.
+    pub fn new(name: &str, value: impl Into<String>) -> Result<Filter, SearchError> {
+        match meta::field(name).filter(|m| m.facet) {
+            Some(field) => Ok(Filter {
+                field,
+                value: value.into(),
+            }),
+            None => Err(SearchError::UnknownFilter {
+                name: name.to_string(),
+            }),
+        }
+    }
 }
 
 impl SearchRequest {
@@ -54,10 +62,9 @@ impl SearchRequest {
         SearchRequest {
             q: q.into(),
             locale: None,
-            limit: DEFAULT_LIMIT,
-            offset: 0,
-            service: None,
-            topic: None,
+            limit: limits::SEARCH_LIMIT.default,
+            offset: limits::SEARCH_OFFSET.default,
+            filters: Vec::new(),
         }
     }
 
@@ -70,10 +77,18 @@ impl SearchRequest {
         self.limit = limit;
         self
     }
+
+    /// Validates what does not depend on the index.
+    pub fn validate(&self) -> Result<(), SearchError> {
+        limits::check_query(&self.q)?;
+        limits::SEARCH_LIMIT.check(self.limit as i64)?;
+        limits::SEARCH_OFFSET.check(self.offset as i64)?;
+        Ok(())
+    }
 }
 
 /// Results of a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SearchResponse {
     pub query: String,
     /// The locale searched (the best one when several were).
@@ -93,7 +108,7 @@ pub struct SearchResponse {
 }
 
 /// One article in the results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Hit {
     /// Path of the article relative to its locale folder.
     #[schema(example = "partner-center/read-your-bill.md")]
@@ -107,19 +122,127 @@ pub struct Hit {
     /// Heading of that section.
     pub section_title: Option<String>,
     /// HTML: escaped text with matched terms in `<mark>`; no other markup.
-    pub snippet: String,
+    #[serde(serialize_with = "as_html")]
+    #[schema(value_type = String)]
+    pub snippet: Highlighted,
     pub score: f32,
 }
 
-/// Counts of matching articles per value, for filtering.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Facets {
-    pub service: BTreeMap<String, u64>,
-    pub topic: BTreeMap<String, u64>,
+fn as_html<S: Serializer>(text: &Highlighted, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&text.to_html())
+}
+
+/// Counts of matching articles per value of each facet
+/// ([`meta::facets`]): `{"service": {"partner-dashboard": 12}, …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Facets(pub BTreeMap<String, BTreeMap<String, u64>>);
+
+impl Default for Facets {
+    /// Every facet, with no counts.
+    fn default() -> Self {
+        Facets(
+            meta::facets()
+                .map(|m| (m.name.to_string(), BTreeMap::new()))
+                .collect(),
+        )
+    }
+}
+
+impl Facets {
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: Facets) {
+        for (name, values) in other.0 {
+            let into = self.0.entry(name).or_default();
+            for (value, n) in values {
+                *into.entry(value).or_default() += n;
+            }
+        }
+    }
+
+    /// The counts of one facet.
+    pub fn get(&self, name: &str) -> Option<&BTreeMap<String, u64>> {
+        self.0.get(name)
+    }
+}
+
+/// An object with one property per metadata row that `include` keeps.
+fn meta_object(
+    include: impl Fn(&MetaField) -> bool,
+    property: impl Fn(&MetaField) -> RefOr<Schema>,
+) -> Object {
+    let mut object = ObjectBuilder::new();
+    for m in META_FIELDS.iter().filter(|m| include(m)) {
+        object = object.property(m.name, property(m)).required(m.name);
+    }
+    object.build()
+}
+
+impl PartialSchema for Facets {
+    fn schema() -> RefOr<Schema> {
+        let counts = || -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .additional_properties(Some(AdditionalProperties::RefOr(
+                    ObjectBuilder::new().schema_type(Type::Integer).into(),
+                )))
+                .description(Some("Matching articles per value"))
+                .into()
+        };
+        meta_object(|m| m.facet, |_| counts()).into()
+    }
+}
+
+impl ToSchema for Facets {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Facets")
+    }
+}
+
+/// The shown metadata of an article, by name; `null` where absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MetaView(pub BTreeMap<&'static str, Option<String>>);
+
+impl MetaView {
+    /// The shown rows of [`META_FIELDS`], with the values `value` gives.
+    pub fn new(mut value: impl FnMut(&'static MetaField) -> Option<String>) -> MetaView {
+        MetaView(
+            META_FIELDS
+                .iter()
+                .filter(|m| m.is_shown())
+                .map(|m| (m.name, value(m)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.as_deref())
+    }
+}
+
+impl PartialSchema for MetaView {
+    fn schema() -> RefOr<Schema> {
+        meta_object(MetaField::is_shown, |m| {
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::String,
+                    Type::Null,
+                ]))
+                .description(Some(format!("`{}` of the front matter", m.key)))
+                .into()
+        })
+        .into()
+    }
+}
+
+impl ToSchema for MetaView {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ArticleMeta")
+    }
 }
 
 /// Completions for a partly typed query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SuggestResponse {
     pub query: String,
     #[schema(value_type = Option<String>)]
@@ -129,7 +252,7 @@ pub struct SuggestResponse {
 }
 
 /// A title or heading that completes the query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Suggestion {
     /// The title or heading text.
     pub text: String,
@@ -143,7 +266,7 @@ pub struct Suggestion {
     pub section: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestionKind {
     Title,
@@ -151,7 +274,7 @@ pub enum SuggestionKind {
 }
 
 /// One article with its sections, as stored in the index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ArticleView {
     pub id: String,
     #[schema(value_type = String)]
@@ -159,15 +282,13 @@ pub struct ArticleView {
     pub url: String,
     pub title: String,
     pub description: String,
-    pub date: Option<String>,
-    pub topic: Option<String>,
-    pub service: Option<String>,
-    pub subservice: Option<String>,
-    pub translation_type: Option<String>,
+    /// Front-matter metadata (`date`, `topic`, `service`, …).
+    #[serde(flatten)]
+    pub meta: MetaView,
     pub sections: Vec<SectionView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SectionView {
     pub anchor: String,
     pub heading: String,
@@ -177,35 +298,41 @@ pub struct SectionView {
 }
 
 /// An indexed locale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LocaleInfo {
     #[schema(value_type = String, example = "ja-jp")]
     pub locale: Locale,
     /// Language code of the analyzer (`ja`, `other`, …).
     pub language: String,
+    /// The language's name for itself (`日本語`); absent for languages
+    /// without an analyzer of their own.
+    pub name: Option<&'static str>,
     /// Name of the analyzer registered for the locale's text fields.
     pub analyzer: String,
     pub documents: u64,
     pub generation: u64,
     pub size_bytes: u64,
+    /// The search box's texts in the locale's language.
+    pub labels: Labels,
 }
 
-/// Why a search could not run. Every variant is the caller's to fix.
+/// Why a search could not run. Every variant but the last two is the
+/// caller's to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SearchError {
     #[error("the query is empty")]
     EmptyQuery,
     #[error("the query is {chars} characters long; the limit is {MAX_QUERY_CHARS}")]
     QueryTooLong { chars: usize },
-    #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
-    LimitOutOfRange(usize),
-    #[error("offset must be at most {MAX_OFFSET}, got {0}")]
-    OffsetOutOfRange(usize),
+    #[error("{} must be between {} and {}, got {value}", bound.name, bound.min, bound.max)]
+    OutOfRange { bound: Bounded, value: i64 },
     #[error("locale {requested} is not indexed; indexed locales: {}", available.join(", "))]
     UnknownLocale {
         requested: String,
         available: Vec<String>,
     },
+    #[error("no filter {name:?}; filters: {}", meta::facets().map(|m| m.name).collect::<Vec<_>>().join(", "))]
+    UnknownFilter { name: String },
     #[error("no index is loaded (run `kensaku index` first)")]
     NoIndex,
     #[error("internal error: {0}")]
@@ -218,17 +345,12 @@ impl SearchError {
         match self {
             SearchError::EmptyQuery => "empty_query",
             SearchError::QueryTooLong { .. } => "query_too_long",
-            SearchError::LimitOutOfRange(_) => "invalid_limit",
-            SearchError::OffsetOutOfRange(_) => "invalid_offset",
+            SearchError::OutOfRange { bound, .. } => bound.code,
             SearchError::UnknownLocale { .. } => "unknown_locale",
+            SearchError::UnknownFilter { .. } => "unknown_filter",
             SearchError::NoIndex => "no_index",
             SearchError::Internal(_) => "internal",
         }
-    }
-
-    /// Whether the request, not the server, is at fault.
-    pub fn is_client_error(&self) -> bool {
-        !matches!(self, SearchError::NoIndex | SearchError::Internal(_))
     }
 }
 
@@ -236,22 +358,4 @@ impl From<tantivy::TantivyError> for SearchError {
     fn from(e: tantivy::TantivyError) -> Self {
         SearchError::Internal(e.to_string())
     }
-}
-
-/// Validates the parts of a request that do not depend on the index.
-pub fn validate(request: &SearchRequest) -> Result<(), SearchError> {
-    let chars = request.q.chars().count();
-    if chars > MAX_QUERY_CHARS {
-        return Err(SearchError::QueryTooLong { chars });
-    }
-    if request.q.trim().is_empty() {
-        return Err(SearchError::EmptyQuery);
-    }
-    if request.limit == 0 || request.limit > MAX_LIMIT {
-        return Err(SearchError::LimitOutOfRange(request.limit));
-    }
-    if request.offset > MAX_OFFSET {
-        return Err(SearchError::OffsetOutOfRange(request.offset));
-    }
-    Ok(())
 }

@@ -14,6 +14,9 @@ use ipnet::IpNet;
 
 use crate::article::UrlTemplate;
 
+/// Largest accepted request body (a search's JSON parameters).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// `kensaku serve` arguments. Every option may also come from the
 /// environment (`KENSAKU_…`) or the TOML file given by `--config`.
 #[derive(Debug, Clone, Default, Args)]
@@ -204,7 +207,7 @@ impl ServerConfig {
                 args.trusted_proxies
             },
             admin_key: admin_key.as_deref().and_then(AdminKey::new),
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: MAX_BODY_BYTES,
             client_request_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(10),
         })

@@ -10,6 +10,7 @@ mod error;
 mod metrics;
 pub mod openapi;
 mod pages;
+mod params;
 mod ratelimit;
 mod routes;
 
@@ -41,18 +42,48 @@ const DEMO_CSS: &str = include_str!("../../web/demo.css");
 pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let dir = IndexDir::new(&config.index_dir);
-    let corpus = match &config.corpus {
-        Some(path) => Corpus::Dir(path.clone()),
-        None => Corpus::Demo,
-    };
+    let corpus = Corpus::from_option(config.corpus.as_deref())?;
     let build_options = BuildOptions {
         urls: config.urls.clone(),
         ..Default::default()
     };
+    let engine = Arc::new(open_or_build(&dir, &corpus, &build_options)?);
+    spawn_reload_watcher(&engine, config.reload_interval);
+    let state = web::Data::new(AppState {
+        engine: engine.clone(),
+        metrics: metrics::Metrics::new(),
+        reindexer: Arc::new(admin::Reindexer::new(corpus, dir, build_options)),
+        admin_key: config.admin_key.clone(),
+    });
+    // The server's workers start in this system's runtime.
+    let system = actix_web::rt::System::new();
+    let (server, addrs) = http_server(&config, state)?;
+    let snapshot = engine.snapshot();
+    let documents: u64 = snapshot.locales.values().map(|l| l.documents).sum();
+    for addr in addrs {
+        // Tests and scripts read this line to find the port.
+        eprintln!(
+            "kensaku listening on http://{addr}/ ({} locales, {documents} documents, ready in {:.0} ms)",
+            snapshot.locales.len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    system.block_on(server)?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// The engine over `dir`, after building the index from `corpus` if there
+/// is none yet.
+fn open_or_build(
+    dir: &IndexDir,
+    corpus: &Corpus,
+    options: &BuildOptions,
+) -> anyhow::Result<Engine> {
     let engine = Engine::open(dir.clone());
     if engine.snapshot().locales.is_empty() {
         tracing::info!(corpus = %corpus.describe(), index = %dir.root().display(), "no index yet: building it");
-        let report = index::build(&corpus, &dir, &build_options)
+        let report = index::build(corpus, dir, options)
             .with_context(|| format!("building the index from {}", corpus.describe()))?;
         tracing::info!(
             documents = report.documents(),
@@ -61,15 +92,14 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
         engine.reload();
     }
-    let engine = Arc::new(engine);
-    spawn_reload_watcher(&engine, config.reload_interval);
+    Ok(engine)
+}
 
-    let state = web::Data::new(AppState {
-        engine: engine.clone(),
-        metrics: metrics::Metrics::new(),
-        reindexer: Arc::new(admin::Reindexer::new(corpus, dir, build_options)),
-        admin_key: config.admin_key.clone(),
-    });
+/// The actix-web server, bound, with its addresses; it serves once awaited.
+fn http_server(
+    config: &ServerConfig,
+    state: web::Data<AppState>,
+) -> anyhow::Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>)> {
     let rate_limit = ratelimit::RateLimit::new(
         config.rate_limit,
         config.rate_burst,
@@ -77,10 +107,8 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     );
     let cors_origins = config.cors_origins.clone();
     let max_body = config.max_body_bytes;
-
     let server =
         HttpServer::new(move || {
-            let cors = cors(&cors_origins);
             App::new()
                 .app_data(state.clone())
                 .app_data(rate_limit.clone())
@@ -98,7 +126,10 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
                     rate_limit.is_some(),
                     from_fn(ratelimit::limit),
                 ))
-                .wrap(Condition::new(!cors_origins.is_empty(), cors))
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -116,21 +147,8 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
-
     let addrs = server.addrs();
-    let snapshot = engine.snapshot();
-    let documents: u64 = snapshot.locales.values().map(|l| l.documents).sum();
-    for addr in &addrs {
-        // Tests and scripts read this line to find the port.
-        eprintln!(
-            "kensaku listening on http://{addr}/ ({} locales, {documents} documents, ready in {:.0} ms)",
-            snapshot.locales.len(),
-            started.elapsed().as_secs_f64() * 1e3
-        );
-    }
-    actix_web::rt::System::new().block_on(server.run())?;
-    tracing::info!("server stopped");
-    Ok(())
+    Ok((server.run(), addrs))
 }
 
 fn routes_config(cfg: &mut web::ServiceConfig) {
@@ -206,7 +224,10 @@ fn json_error(
         E::OverflowKnownLength { .. } | E::Overflow { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            "request body is larger than 64 KiB",
+            format!(
+                "request body is larger than {} KiB",
+                config::MAX_BODY_BYTES / 1024
+            ),
         ),
         E::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-use crate::search::snippet::escape_into;
+use crate::html::escape as esc;
+use crate::locale::Locale;
 use crate::search::{ArticleView, LocaleInfo};
 
 /// Content Security Policy of the demo pages: only this origin's files.
@@ -22,32 +23,15 @@ pub fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(text, &mut out);
-    out
-}
-
-const LANGUAGE_NAMES: [(&str, &str); 8] = [
-    ("en", "English"),
-    ("ja", "日本語"),
-    ("zh", "中文"),
-    ("ko", "한국어"),
-    ("ru", "Русский"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-    ("es", "Español"),
-];
-
+/// `日本語 (ja-jp)`: the language's own name (from the registry) and the tag.
 fn locale_name(locale: &str) -> String {
-    let primary = locale.split('-').next().unwrap_or(locale);
-    LANGUAGE_NAMES
-        .iter()
-        .find(|(code, _)| *code == primary)
-        .map_or_else(
-            || locale.to_string(),
-            |(_, name)| format!("{name} ({locale})"),
-        )
+    let name = Locale::parse(locale)
+        .ok()
+        .and_then(|l| l.language().spec().name);
+    match name {
+        Some(name) => format!("{name} ({locale})"),
+        None => locale.to_string(),
+    }
 }
 
 fn page(lang: &str, title: &str, locales: &[LocaleInfo], main: &str, home_link: &str) -> String {

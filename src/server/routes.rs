@@ -6,12 +6,13 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::locale::Locale;
-use crate::search::types::{DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+use crate::search::limits::{SEARCH_LIMIT, SEARCH_OFFSET, SUGGEST_LIMIT};
 use crate::search::{
-    ArticleView, Engine, LocaleInfo, SearchError, SearchRequest, SearchResponse, SuggestResponse,
+    ArticleView, Engine, Filter, LocaleInfo, SearchError, SearchRequest, SearchResponse,
+    SuggestResponse,
 };
 
 use super::admin::{ReindexStatus, Reindexer};
@@ -19,6 +20,7 @@ use super::config::AdminKey;
 use super::error::{ApiError, ErrorBody};
 use super::metrics::Metrics;
 use super::pages;
+use super::params::{SearchParams, SuggestParams};
 
 /// Shared by every worker.
 pub struct AppState {
@@ -28,49 +30,18 @@ pub struct AppState {
     pub admin_key: Option<AdminKey>,
 }
 
-/// Search parameters, in the query string (GET) or a JSON body (POST).
-#[derive(Debug, Default, Deserialize, IntoParams, ToSchema)]
-#[into_params(parameter_in = Query)]
-pub struct SearchParams {
-    /// The query text (1 to 1000 characters). Searched as text: quotes,
-    /// `AND`, `*` or `field:` have no special meaning.
-    #[param(example = "請求書 ダウンロード")]
-    pub q: Option<String>,
-    /// Locale to search (`ja-jp`); detected from the query when absent.
-    pub locale: Option<String>,
-    /// Page size, 1 to 100 (default 10).
-    pub limit: Option<i64>,
-    /// Results to skip, 0 to 10000 (default 0).
-    pub offset: Option<i64>,
-    /// Only articles with this `ms.service`.
-    pub service: Option<String>,
-    /// Only articles with this `ms.topic`.
-    pub topic: Option<String>,
-}
-
 impl SearchParams {
     fn into_request(self) -> Result<SearchRequest, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT as i64);
-        if !(1..=MAX_LIMIT as i64).contains(&limit) {
-            return Err(ApiError::bad_request(
-                "invalid_limit",
-                format!("limit must be between 1 and {MAX_LIMIT}, got {limit}"),
-            ));
-        }
-        let offset = self.offset.unwrap_or(0);
-        if !(0..=MAX_OFFSET as i64).contains(&offset) {
-            return Err(ApiError::bad_request(
-                "invalid_offset",
-                format!("offset must be between 0 and {MAX_OFFSET}, got {offset}"),
-            ));
+        let mut filters = Vec::new();
+        for (name, value) in self.filters() {
+            filters.push(Filter::new(name, value)?);
         }
         Ok(SearchRequest {
             q: self.q.unwrap_or_default(),
             locale: parse_locale(self.locale.as_deref())?,
-            limit: limit as usize,
-            offset: offset as usize,
-            service: self.service.filter(|s| !s.is_empty()),
-            topic: self.topic.filter(|s| !s.is_empty()),
+            limit: SEARCH_LIMIT.check_or_default(self.limit)?,
+            offset: SEARCH_OFFSET.check_or_default(self.offset)?,
+            filters,
         })
     }
 }
@@ -129,8 +100,7 @@ fn run_search(state: &AppState, params: SearchParams) -> Result<HttpResponse, Ap
 #[utoipa::path(get, path = "/search", params(SearchParams),
     responses(
         (status = 200, description = "Ranked articles with snippets", body = SearchResponse),
-        (status = 400, description = "Invalid query, limit, offset or locale", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client", body = ErrorBody),
+        (status = 400, description = "Invalid query, limit, offset, filter or locale", body = ErrorBody),
         (status = 503, description = "No index is loaded", body = ErrorBody),
     ))]
 pub async fn search_get(
@@ -146,9 +116,8 @@ pub async fn search_get(
 #[utoipa::path(post, path = "/search", request_body = SearchParams,
     responses(
         (status = 200, description = "Ranked articles with snippets", body = SearchResponse),
-        (status = 400, description = "Invalid JSON, query, limit, offset or locale", body = ErrorBody),
-        (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client", body = ErrorBody),
+        (status = 400, description = "Invalid JSON, query, limit, offset, filter or locale", body = ErrorBody),
+        (status = 503, description = "No index is loaded", body = ErrorBody),
     ))]
 pub async fn search_post(
     state: web::Data<AppState>,
@@ -157,22 +126,12 @@ pub async fn search_post(
     run_search(&state, params.into_inner())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SuggestParams {
-    /// The text typed so far.
-    pub q: Option<String>,
-    /// Locale of the titles to complete; detected when absent.
-    pub locale: Option<String>,
-    /// Number of suggestions, 1 to 20 (default 8).
-    pub limit: Option<i64>,
-}
-
 /// Completions from titles and headings, for every keystroke.
 #[utoipa::path(get, path = "/suggest", params(SuggestParams),
     responses(
         (status = 200, description = "Completions", body = SuggestResponse),
         (status = 400, description = "Invalid query, limit or locale", body = ErrorBody),
+        (status = 503, description = "No index is loaded", body = ErrorBody),
     ))]
 pub async fn suggest(
     state: web::Data<AppState>,
@@ -181,23 +140,18 @@ pub async fn suggest(
 ) -> Result<HttpResponse, ApiError> {
     utf8_query_string(&request)?;
     let params = params.into_inner();
-    let limit = params.limit.unwrap_or(8);
-    if !(1..=20).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_limit",
-            format!("limit must be between 1 and 20, got {limit}"),
-        ));
-    }
+    let limit = SUGGEST_LIMIT.check_or_default(params.limit)?;
     let locale = parse_locale(params.locale.as_deref())?;
     let q = params.q.unwrap_or_default();
-    let response = state.engine.suggest(&q, locale.as_ref(), limit as usize)?;
+    let response = state.engine.suggest(&q, locale.as_ref(), limit)?;
     Ok(HttpResponse::Ok().json(response))
 }
 
 /// One article's metadata and sections.
 #[utoipa::path(get, path = "/articles/{locale}/{id}",
-    params(("locale" = String, Path, description = "Locale, e.g. ja-jp"),
-           ("id" = String, Path, description = "Article id: its path in the locale folder, slashes included")),
+    params(("locale" = String, Path, description = "Locale, e.g. ja-jp", example = "en-us"),
+           ("id" = String, Path, description = "Article id: its path in the locale folder, slashes included",
+            example = "kensaku/getting-started.md")),
     responses(
         (status = 200, description = "The article", body = ArticleView),
         (status = 400, description = "Invalid or unknown locale", body = ErrorBody),

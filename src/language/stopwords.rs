@@ -1,9 +1,12 @@
-//! Stop words added to Snowball's lists (Lucene's for English).
+//! Stop words added to Snowball's lists (Lucene's for English), one list per
+//! language of the [registry](super).
 //!
 //! Snowball's lists are about function words in running text. Support
 //! questions add their own: question words and modal verbs ("how can I",
 //! "wie kann ich", "где можно") that occur in every question and in no
 //! answer. They are removed at index time too, so index and query agree.
+//! (Japanese, Korean and Chinese drop function words by part of speech, in
+//! their segmenters.)
 
 pub const ENGLISH_EXTRA: &[&str] = &[
     "how", "what", "where", "why", "when", "which", "who", "whom", "whose", "do", "does", "did",
@@ -72,4 +75,50 @@ pub const RUSSIAN_EXTRA: &[&str] = &[
     "этот",
     "эта",
     "эти",
+];
+
+pub const ITALIAN_EXTRA: &[&str] = &[
+    "come", "dove", "quando", "perché", "perche", "quale", "quali", "qual", "chi", "cosa", "posso",
+    "può", "puo", "possono", "possiamo", "potete", "devo", "deve", "devono", "dobbiamo", "bisogna",
+    "occorre", "fare", "mio", "mia", "miei", "mie", "nostro", "nostra", "nostri", "nostre",
+    "vostro", "vostra", "anche", "molto", "vorrei",
+];
+
+pub const PORTUGUESE_EXTRA: &[&str] = &[
+    "como",
+    "onde",
+    "quando",
+    "porque",
+    "qual",
+    "quais",
+    "quem",
+    "posso",
+    "pode",
+    "podem",
+    "podemos",
+    "devo",
+    "deve",
+    "devem",
+    "devemos",
+    "preciso",
+    "precisa",
+    "precisamos",
+    "fazer",
+    "meu",
+    "minha",
+    "meus",
+    "minhas",
+    "nosso",
+    "nossa",
+    "nossos",
+    "nossas",
+    "também",
+    "muito",
+    "gostaria",
+];
+
+pub const DUTCH_EXTRA: &[&str] = &[
+    "hoe", "waar", "wanneer", "waarom", "welke", "welk", "wie", "wat", "kan", "kunnen", "kunt",
+    "moet", "moeten", "mag", "mogen", "wil", "willen", "ik", "wij", "we", "ons", "onze", "mijn",
+    "jullie", "graag", "ook", "erg",
 ];

@@ -1,0 +1,96 @@
+//! A published generation of one locale, opened for searching.
+
+use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, Term};
+
+use crate::locale::{Language, Locale};
+
+use super::hitstore::{HitRecord, HitStore};
+use super::layout::IndexDir;
+use super::schema::{self, Fields};
+use super::{IndexError, open_generation};
+
+/// One locale's served generation: its tantivy reader, its hit store and
+/// the offsets into it. Immutable: a new generation gets a new reader.
+pub struct LocaleReader {
+    pub locale: Locale,
+    pub language: Language,
+    pub generation: u64,
+    pub documents: u64,
+    /// Bytes on disk of the generation's files.
+    pub size_bytes: u64,
+    reader: IndexReader,
+    fields: Fields,
+    hits: HitStore,
+    /// Each segment's `hit` column (hit-store offsets), by segment ordinal.
+    hit_columns: Vec<Column<u64>>,
+}
+
+impl LocaleReader {
+    /// Opens the generation `CURRENT` names; `None` if there is none.
+    pub fn open(dir: &IndexDir, locale: &Locale) -> Result<Option<LocaleReader>, IndexError> {
+        let Some(generation) = dir
+            .current(locale)
+            .map_err(|e| IndexError::io(dir.root(), e))?
+        else {
+            return Ok(None);
+        };
+        let (index, fields, manifest) = open_generation(&generation)?;
+        // A generation never changes once published: no reloading needed.
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let hits =
+            HitStore::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?;
+        let hit_columns = reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(schema::hit_column)
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Some(LocaleReader {
+            locale: locale.clone(),
+            language: manifest.language,
+            generation: generation.number,
+            documents: manifest.documents,
+            size_bytes: generation.size_bytes(),
+            reader,
+            fields,
+            hits,
+            hit_columns,
+        }))
+    }
+
+    /// The hit-store record of a document.
+    pub fn record(&self, address: DocAddress) -> Option<HitRecord<'_>> {
+        let offset = self
+            .hit_columns
+            .get(address.segment_ord as usize)?
+            .first(address.doc_id)?;
+        self.hits.get(offset)
+    }
+
+    /// The document of article `id`, if there is one.
+    pub fn find(&self, id: &str) -> tantivy::Result<Option<DocAddress>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = self
+            .searcher()
+            .search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.into_iter().next().map(|(_, address)| address))
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+}

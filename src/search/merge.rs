@@ -1,0 +1,74 @@
+//! Merging the locales searched into one ranking.
+//!
+//! One locale: its own scores. Several (a query whose language was not
+//! given and that more than one index recognises): each locale's scores are
+//! divided by its best and multiplied by the locale's weight, so the locale
+//! whose words the query uses ranks first; articles found in several
+//! locales are kept once (see [`super::page`]).
+
+use tantivy::{DocAddress, Score};
+
+use crate::locale::Locale;
+
+use super::run::LocaleResult;
+use super::types::Facets;
+
+/// The results of every locale searched, ranked together.
+pub struct Merged {
+    /// Best locale first.
+    pub results: Vec<LocaleResult>,
+    /// (merged score, index into `results`, document), best first.
+    pub ranked: Vec<(Score, usize, DocAddress)>,
+    /// Matches over all locales, before paging.
+    pub total: u64,
+    pub facets: Facets,
+}
+
+impl Merged {
+    /// Whether more than one locale's results are ranked together.
+    pub fn is_multilingual(&self) -> bool {
+        self.results.len() > 1
+    }
+
+    /// The locales searched, best first.
+    pub fn locales(&self) -> Vec<Locale> {
+        self.results
+            .iter()
+            .map(|r| r.target.index.locale.clone())
+            .collect()
+    }
+}
+
+/// Ranks the documents of `results` together.
+pub fn merge(mut results: Vec<LocaleResult>) -> Merged {
+    // Best locale first: the one whose words the query uses.
+    results.sort_by(|a, b| b.target.weight().total_cmp(&a.target.weight()));
+    let multilingual = results.len() > 1;
+    let mut total = 0;
+    let mut facets = Facets::default();
+    let mut ranked = Vec::new();
+    for (r, result) in results.iter().enumerate() {
+        total += result.total;
+        facets.merge(result.facets.clone());
+        let top = result
+            .top
+            .first()
+            .map_or(1.0, |(s, _)| *s)
+            .max(f32::EPSILON);
+        for &(score, address) in &result.top {
+            let merged = if multilingual {
+                score / top * result.target.weight()
+            } else {
+                score
+            };
+            ranked.push((merged, r, address));
+        }
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Merged {
+        results,
+        ranked,
+        total,
+        facets,
+    }
+}

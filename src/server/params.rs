@@ -1,0 +1,321 @@
+//! Request parameters of the search routes, and their OpenAPI description.
+//!
+//! The accepted ranges come from [`crate::search::limits`] and the filters
+//! from the metadata table ([`crate::article::meta`]): the same constants
+//! validate a request and document it, so the OpenAPI document cannot drift
+//! from what the handlers accept.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, Required};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::article::meta;
+use crate::search::limits::{self, Bounded, MAX_QUERY_CHARS};
+
+/// One documented parameter.
+struct Described {
+    name: &'static str,
+    required: bool,
+    description: String,
+    schema: ObjectBuilder,
+    example: Option<serde_json::Value>,
+}
+
+fn query_text() -> Described {
+    Described {
+        name: "q",
+        required: true,
+        description: format!(
+            "The query text (1 to {MAX_QUERY_CHARS} characters). Searched as text: quotes, \
+             `AND`, `*` or `field:` have no special meaning."
+        ),
+        schema: ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_QUERY_CHARS))
+            .pattern(Some(r"\S")),
+        example: Some("請求書 ダウンロード".into()),
+    }
+}
+
+fn locale(what: &str) -> Described {
+    Described {
+        name: "locale",
+        required: false,
+        description: format!("{what} (`ja-jp`); detected from the query when absent."),
+        schema: ObjectBuilder::new().schema_type(Type::String),
+        example: Some("ja-jp".into()),
+    }
+}
+
+fn bounded(bound: &Bounded, what: &str) -> Described {
+    Described {
+        name: bound.name,
+        required: false,
+        description: format!(
+            "{what}, {} to {} (default {}).",
+            bound.min, bound.max, bound.default
+        ),
+        schema: ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(bound.min as f64))
+            .maximum(Some(bound.max as f64))
+            .default(Some(bound.default.into())),
+        example: None,
+    }
+}
+
+fn facet_filters() -> impl Iterator<Item = Described> {
+    meta::facets().map(|m| Described {
+        name: m.name,
+        required: false,
+        description: format!("Only articles with this `{}`.", m.key),
+        schema: ObjectBuilder::new().schema_type(Type::String),
+        example: None,
+    })
+}
+
+fn search_parameters() -> Vec<Described> {
+    let mut params = vec![
+        query_text(),
+        locale("Locale to search"),
+        bounded(&limits::SEARCH_LIMIT, "Page size"),
+        bounded(&limits::SEARCH_OFFSET, "Results to skip"),
+    ];
+    params.extend(facet_filters());
+    params
+}
+
+fn suggest_parameters() -> Vec<Described> {
+    vec![
+        Described {
+            description: "The text typed so far.".into(),
+            ..query_text()
+        },
+        locale("Locale of the titles to complete"),
+        bounded(&limits::SUGGEST_LIMIT, "Number of suggestions"),
+    ]
+}
+
+fn as_query_parameters(params: Vec<Described>) -> Vec<Parameter> {
+    params
+        .into_iter()
+        .map(|p| {
+            ParameterBuilder::new()
+                .name(p.name)
+                .parameter_in(ParameterIn::Query)
+                .required(if p.required {
+                    Required::True
+                } else {
+                    Required::False
+                })
+                .description(Some(p.description))
+                .schema(Some(p.schema))
+                .example(p.example)
+                .build()
+        })
+        .collect()
+}
+
+/// Search parameters, in the query string (GET) or a JSON body (POST):
+/// `q`, `locale`, `limit`, `offset` and one filter per facet. Other keys
+/// are ignored.
+#[derive(Debug, Default)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub locale: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    /// (facet name, value), non-empty values only.
+    filters: Vec<(&'static str, String)>,
+}
+
+impl SearchParams {
+    /// The facet filters given, by facet name.
+    pub fn filters(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.filters.iter().map(|(n, v)| (*n, v.as_str()))
+    }
+}
+
+impl IntoParams for SearchParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        as_query_parameters(search_parameters())
+    }
+}
+
+impl PartialSchema for SearchParams {
+    fn schema() -> RefOr<Schema> {
+        let mut object = ObjectBuilder::new();
+        for p in search_parameters() {
+            if p.required {
+                object = object.required(p.name);
+            }
+            object = object.property(p.name, p.schema.description(Some(p.description)));
+        }
+        object.into()
+    }
+}
+
+impl ToSchema for SearchParams {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("SearchParams")
+    }
+}
+
+/// A parameter's value as it arrives: JSON has numbers, query strings text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Number(i64),
+    Text(String),
+    Other(serde_json::Value),
+}
+
+impl Value {
+    fn text<E: de::Error>(self, name: &str) -> Result<Option<String>, E> {
+        match self {
+            Value::Text(text) => Ok(Some(text)),
+            Value::Other(serde_json::Value::Null) => Ok(None),
+            // Only JSON has numbers (query strings are text): `"q": 42` is
+            // a client's mistake to report, not a search for "42".
+            Value::Number(_) | Value::Other(_) => {
+                Err(E::custom(format!("`{name}` must be a string")))
+            }
+        }
+    }
+
+    fn integer<E: de::Error>(self, name: &str) -> Result<Option<i64>, E> {
+        match self {
+            Value::Number(n) => Ok(Some(n)),
+            Value::Text(text) => text
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| E::custom(format!("`{name}` must be an integer, got {text:?}"))),
+            Value::Other(serde_json::Value::Null) => Ok(None),
+            Value::Other(_) => Err(E::custom(format!("`{name}` must be an integer"))),
+        }
+    }
+}
+
+/// The parameters as (name, value) pairs in order, with repeated known
+/// names refused (`q=a&q=b` is ambiguous).
+fn read_pairs<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    known: &[&str],
+) -> Result<BTreeMap<String, Value>, D::Error> {
+    struct Pairs<'k>(&'k [&'k str]);
+    impl<'de> de::Visitor<'de> for Pairs<'_> {
+        type Value = BTreeMap<String, Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of parameters")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut pairs = BTreeMap::new();
+            while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                if pairs.contains_key(&name) && self.0.contains(&name.as_str()) {
+                    return Err(de::Error::custom(format!("duplicate parameter `{name}`")));
+                }
+                pairs.insert(name, value);
+            }
+            Ok(pairs)
+        }
+    }
+    deserializer.deserialize_map(Pairs(known))
+}
+
+impl<'de> Deserialize<'de> for SearchParams {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let known: Vec<&str> = search_parameters().iter().map(|p| p.name).collect();
+        let mut params = SearchParams::default();
+        for (name, value) in read_pairs(deserializer, &known)? {
+            match name.as_str() {
+                "q" => params.q = value.text(&name)?,
+                "locale" => params.locale = value.text(&name)?,
+                "limit" => params.limit = value.integer(&name)?,
+                "offset" => params.offset = value.integer(&name)?,
+                other => {
+                    if let Some(facet) = meta::facets().find(|m| m.name == other)
+                        && let Some(text) = value.text(&name)?.filter(|t| !t.is_empty())
+                    {
+                        params.filters.push((facet.name, text));
+                    }
+                }
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// Suggest parameters (query string).
+#[derive(Debug, Default)]
+pub struct SuggestParams {
+    pub q: Option<String>,
+    pub locale: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for SuggestParams {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut params = SuggestParams::default();
+        for (name, value) in read_pairs(deserializer, &["q", "locale", "limit"])? {
+            match name.as_str() {
+                "q" => params.q = value.text(&name)?,
+                "locale" => params.locale = value.text(&name)?,
+                "limit" => params.limit = value.integer(&name)?,
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+}
+
+impl IntoParams for SuggestParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        as_query_parameters(suggest_parameters())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_and_json_read_alike() {
+        let from_query: SearchParams =
+            serde_urlencoded_like("q=invoice&limit=5&service=partner-dashboard&topic=&x=1");
+        assert_eq!(from_query.q.as_deref(), Some("invoice"));
+        assert_eq!(from_query.limit, Some(5));
+        assert_eq!(
+            from_query.filters().collect::<Vec<_>>(),
+            [("service", "partner-dashboard")]
+        );
+        let from_json: SearchParams =
+            serde_json::from_str(r#"{"q": "invoice", "limit": 5, "locale": null}"#).unwrap();
+        assert_eq!(from_json.limit, Some(5));
+        assert_eq!(from_json.locale, None);
+        assert!(serde_json::from_str::<SearchParams>(r#"{"q": ["a"]}"#).is_err());
+        assert!(serde_json::from_str::<SearchParams>(r#"{"limit": "ten"}"#).is_err());
+    }
+
+    fn serde_urlencoded_like(query: &str) -> SearchParams {
+        actix_web::web::Query::<SearchParams>::from_query(query)
+            .unwrap()
+            .into_inner()
+    }
+
+    #[test]
+    fn documented_ranges_are_the_validated_ones() {
+        let params = SearchParams::into_params(|| None);
+        let limit = params.iter().find(|p| p.name == "limit").unwrap();
+        let json = serde_json::to_value(limit).unwrap();
+        assert_eq!(json["schema"]["maximum"], limits::SEARCH_LIMIT.max as f64);
+        assert!(params.iter().any(|p| p.name == "service"));
+    }
+}
