@@ -14,7 +14,7 @@ CARGO ?= cargo
 
 ## Serve the bundled demo corpus (indexed on first start) at http://127.0.0.1:7700/
 run:
-	$(CARGO) run --locked -- serve
+	$(CARGO) run --locked -- serve --synonyms demo/synonyms --pins demo/pins
 
 ## Run every test (unit, integration, corpus-wide when ../shared exists, browser).
 test:

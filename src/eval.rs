@@ -27,11 +27,21 @@ pub struct Judgment {
     pub relevant: Vec<String>,
     #[serde(default)]
     pub style: String,
+    /// The judgment file it comes from (`dev`, `dev2`).
+    #[serde(skip)]
+    pub set: String,
+    /// Set for an en-us query sent to another locale: that locale.
+    #[serde(skip)]
+    pub cross_language: bool,
 }
 
-/// Reads judgments, one JSON object per line; blank lines are skipped.
+/// Reads judgments, one JSON object per line; blank lines are skipped. Their
+/// set is the file's name without extension.
 pub fn read_judgments(path: &Path) -> anyhow::Result<Vec<Judgment>> {
     use anyhow::Context as _;
+    let set = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut judgments = Vec::new();
@@ -41,19 +51,41 @@ pub fn read_judgments(path: &Path) -> anyhow::Result<Vec<Judgment>> {
         if line.trim().is_empty() {
             continue;
         }
-        let judgment = serde_json::from_str(&line)
+        let mut judgment: Judgment = serde_json::from_str(&line)
             .with_context(|| format!("{}:{}: not a judgment", path.display(), n + 1))?;
+        judgment.set = set.clone();
         judgments.push(judgment);
     }
     Ok(judgments)
+}
+
+/// Each need's en-us query sent to each of `locales` (and judged there: the
+/// corpus is parallel, relevance is by article path).
+pub fn cross_language(judgments: &[Judgment], locales: &[Locale]) -> Vec<Judgment> {
+    let mut out = Vec::new();
+    for j in judgments.iter().filter(|j| j.locale.as_str() == "en-us") {
+        for locale in locales {
+            out.push(Judgment {
+                id: format!("{}>{locale}", j.id),
+                locale: locale.clone(),
+                cross_language: true,
+                ..j.clone()
+            });
+        }
+    }
+    out
 }
 
 /// Metrics of one query.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryResult {
     pub id: String,
+    #[serde(skip)]
+    pub qid: String,
     pub locale: Locale,
     pub style: String,
+    pub set: String,
+    pub cross_language: bool,
     pub query: String,
     /// Rank (1-based) of the first relevant article in the top 10.
     pub first_relevant: Option<usize>,
@@ -104,12 +136,16 @@ impl Summary {
     }
 }
 
-/// The evaluation of a whole query set.
+/// The evaluation of a whole query set. `overall`, `by_locale`, `by_style`
+/// and `by_set` cover the queries in their own locale; `cross_language`
+/// the en-us queries sent to other locales, per set and target locale.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub overall: Summary,
     pub by_locale: BTreeMap<String, Summary>,
     pub by_style: BTreeMap<String, Summary>,
+    pub by_set: BTreeMap<String, Summary>,
+    pub cross_language: BTreeMap<String, Summary>,
     pub queries: Vec<QueryResult>,
 }
 
@@ -118,6 +154,8 @@ pub struct Report {
 pub struct Options {
     /// Leave the locale out of the request, testing detection too.
     pub detect_locale: bool,
+    /// Weight of meaning against words (the engine's default when absent).
+    pub semantic_ratio: Option<f32>,
 }
 
 /// A ranked list per query id, as in a TREC run file.
@@ -167,23 +205,32 @@ pub fn evaluate_run(judgments: &[Judgment], run: &Run) -> Report {
 }
 
 fn summarize(queries: Vec<QueryResult>) -> Report {
-    let overall = Summary::of(&queries);
-    let mut by_locale: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
-    let mut by_style: BTreeMap<String, Vec<&QueryResult>> = BTreeMap::new();
+    type Groups<'a> = BTreeMap<String, Vec<&'a QueryResult>>;
+    let (mut by_locale, mut by_style, mut by_set, mut cross) =
+        (Groups::new(), Groups::new(), Groups::new(), Groups::new());
+    let native: Vec<&QueryResult> = queries.iter().filter(|q| !q.cross_language).collect();
     for q in &queries {
+        if q.cross_language {
+            let key = format!("{} en-us→{}", q.set, q.locale);
+            cross.entry(key).or_default().push(q);
+            continue;
+        }
         by_locale.entry(q.locale.to_string()).or_default().push(q);
         by_style.entry(q.style.clone()).or_default().push(q);
+        by_set.entry(q.set.clone()).or_default().push(q);
     }
+    let summarize = |groups: Groups<'_>| {
+        groups
+            .into_iter()
+            .map(|(k, v)| (k, Summary::of(v)))
+            .collect::<BTreeMap<_, _>>()
+    };
     Report {
-        overall,
-        by_locale: by_locale
-            .into_iter()
-            .map(|(k, v)| (k, Summary::of(v)))
-            .collect(),
-        by_style: by_style
-            .into_iter()
-            .map(|(k, v)| (k, Summary::of(v)))
-            .collect(),
+        overall: Summary::of(native),
+        by_locale: summarize(by_locale),
+        by_style: summarize(by_style),
+        by_set: summarize(by_set),
+        cross_language: summarize(cross),
         queries,
     }
 }
@@ -197,6 +244,7 @@ pub fn evaluate(
     let mut queries = Vec::with_capacity(judgments.len());
     for j in judgments {
         let mut request = SearchRequest::new(j.query.clone()).limit(DEPTH);
+        request.semantic_ratio = options.semantic_ratio;
         if !options.detect_locale {
             request = request.locale(j.locale.clone());
         }
@@ -235,8 +283,11 @@ pub fn judge(judgment: &Judgment, mut returned: Vec<String>, took_ms: f64) -> Qu
         .sum();
     QueryResult {
         id: judgment.id.clone(),
+        qid: judgment.qid.clone(),
         locale: judgment.locale.clone(),
         style: judgment.style.clone(),
+        set: judgment.set.clone(),
+        cross_language: judgment.cross_language,
         query: judgment.query.clone(),
         first_relevant,
         ndcg: if ideal > 0.0 { dcg / ideal } else { 0.0 },
@@ -272,9 +323,102 @@ impl Report {
         for (style, s) in &self.by_style {
             row(style, s);
         }
+        if self.by_set.len() > 1 {
+            for (set, s) in &self.by_set {
+                row(set, s);
+            }
+        }
         row("overall", &self.overall);
+        for (key, s) in &self.cross_language {
+            row(key, s);
+        }
         out
     }
+}
+
+/// Held-out evaluation: needs split into folds; for each fold, the
+/// configuration of the grid with the best MRR@10 on the other folds is
+/// scored on it. Every figure in `held_out` comes from a configuration
+/// chosen without its query's need.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossValidation {
+    pub folds: usize,
+    /// The configuration chosen for each fold.
+    pub chosen: Vec<String>,
+    pub held_out: Report,
+    /// Each configuration's MRR@10 over every query (in-sample: a guide,
+    /// not evidence).
+    pub in_sample: Vec<(String, f64)>,
+}
+
+impl CrossValidation {
+    pub fn table(&self) -> String {
+        let mut out = format!("held out, {} folds by need:\n", self.folds);
+        out.push_str(&self.held_out.table());
+        for (fold, chosen) in self.chosen.iter().enumerate() {
+            out.push_str(&format!("fold {fold}: {chosen}\n"));
+        }
+        out.push_str("in-sample MRR@10 of each configuration (not evidence):\n");
+        for (name, mrr) in &self.in_sample {
+            out.push_str(&format!("  {mrr:.3}  {name}\n"));
+        }
+        out
+    }
+}
+
+/// Cross-validates `grid` over the needs of `judgments` (`folds` folds, by
+/// need: every line of a need — each locale, and its cross-language
+/// copies — falls in the same fold).
+pub fn cross_validate(
+    engine: &mut Engine,
+    judgments: &[Judgment],
+    grid: &[(String, crate::search::Ranking)],
+    folds: usize,
+    options: Options,
+) -> anyhow::Result<CrossValidation> {
+    anyhow::ensure!(folds >= 2, "--folds must be at least 2");
+    anyhow::ensure!(!grid.is_empty(), "--grid is empty");
+    let mut needs: Vec<&str> = judgments.iter().map(|j| j.qid.as_str()).collect();
+    needs.sort_unstable();
+    needs.dedup();
+    let fold_of = |qid: &str| needs.binary_search(&qid).unwrap_or(0) % folds;
+    let mut results = Vec::with_capacity(grid.len());
+    for (_, ranking) in grid {
+        engine.set_ranking(ranking.clone());
+        results.push(evaluate(engine, judgments, options)?.queries);
+    }
+    let mrr = |config: usize, fold: Option<usize>, held_out: bool| {
+        let lines: Vec<&QueryResult> = results[config]
+            .iter()
+            .filter(|q| fold.is_none_or(|f| (fold_of(&q.qid) == f) == held_out))
+            .collect();
+        lines.iter().map(|q| q.reciprocal_rank()).sum::<f64>() / lines.len().max(1) as f64
+    };
+    let mut chosen = Vec::with_capacity(folds);
+    let mut held_out: Vec<Option<QueryResult>> = vec![None; judgments.len()];
+    for fold in 0..folds {
+        let best = (0..grid.len())
+            .max_by(|&a, &b| {
+                mrr(a, Some(fold), false)
+                    .total_cmp(&mrr(b, Some(fold), false))
+                    .then(b.cmp(&a))
+            })
+            .unwrap_or(0);
+        chosen.push(grid[best].0.clone());
+        for (i, q) in results[best].iter().enumerate() {
+            if fold_of(&q.qid) == fold {
+                held_out[i] = Some(q.clone());
+            }
+        }
+    }
+    Ok(CrossValidation {
+        folds,
+        chosen,
+        held_out: summarize(held_out.into_iter().flatten().collect()),
+        in_sample: (0..grid.len())
+            .map(|c| (grid[c].0.clone(), mrr(c, None, true)))
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -289,6 +433,8 @@ mod tests {
             query: "x".into(),
             relevant: relevant.iter().map(|s| s.to_string()).collect(),
             style: "keywords".into(),
+            set: "dev".into(),
+            cross_language: false,
         }
     }
 

@@ -4,8 +4,11 @@
 //! files → [`article`] → [`analysis`] → [`index`] → [`search`] → JSON / HTML / terminal.
 
 pub mod analysis;
+pub mod analytics;
 pub mod article;
 pub mod cli;
+pub mod curation;
+pub mod embed;
 pub mod eval;
 pub mod html;
 pub mod index;

@@ -310,17 +310,37 @@ async fn the_search_box_in_chromium() {
         "Ctrl+K focuses the search box"
     );
 
-    // No results in the page's language, but another language has some.
+    // A query in another script than the page's language: the server
+    // detects its language, and its results show directly, labelled.
     open_page(&browser, &server, "ru-ru").await;
+    let hrefs = results_after_typing(&browser, "請求書 ダウンロード").await;
+    assert!(
+        hrefs.iter().flatten().all(|h| h.contains("/docs/ja-jp/")),
+        "Japanese results on the Russian page: {hrefs:#?}"
+    );
+    browser
+        .wait_until("document.querySelector('kensaku-search .kensaku-language') && document.querySelector('kensaku-search .kensaku-language').textContent.includes('日本語')")
+        .await;
+    assert_eq!(
+        browser
+            .eval("document.querySelectorAll('kensaku-search .kensaku-other').length")
+            .await,
+        json!(0),
+        "no chip: the results are there"
+    );
+
+    // No results in the page's language, and Latin letters are not enough
+    // evidence of another: a chip offers the language that has some.
+    open_page(&browser, &server, "ja-jp").await;
     let input = browser.client.find(Locator::Css(INPUT)).await.unwrap();
-    input.send_keys("請求書 ダウンロード").await.unwrap();
+    input.send_keys("zebrafish").await.unwrap();
     browser
         .wait_until("document.querySelector('kensaku-search .kensaku-other')")
         .await;
     let other = browser
         .eval("document.querySelector('kensaku-search .kensaku-other').textContent")
         .await;
-    assert!(other.as_str().unwrap().starts_with("ja-jp"), "{other}");
+    assert!(other.as_str().unwrap().starts_with("en-us"), "{other}");
 
     // Markup in a query and in an article stays inert text.
     open_page(&browser, &server, "en-us").await;
@@ -389,5 +409,233 @@ async fn the_search_box_in_chromium() {
         browser.eval("window.__xss === undefined").await,
         json!(true)
     );
+    browser.close().await;
+}
+
+/// The docs team's loop through the box, on the demo corpus: recent
+/// searches (shown, removed, cleared), a result opened sends a beacon that
+/// the analytics report counts, the dashboard (its screenshot is the
+/// README's), and — with the embedding model — a query in English on the
+/// Japanese page answered through the multilingual vectors.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_docs_team_loop_in_chromium() {
+    if !browser::available() {
+        return;
+    }
+    const KEY: &str = "dashboard-key";
+    let embedder = common::embedder::model_url();
+    let tmp = tempfile::tempdir().unwrap();
+    let analytics = tmp.path().join("analytics");
+    let mut env = vec![
+        ("KENSAKU_ADMIN_KEY", KEY),
+        ("KENSAKU_ANALYTICS_DIR", analytics.to_str().unwrap()),
+    ];
+    if let Some(url) = &embedder {
+        env.push(("KENSAKU_EMBEDDER_URL", url.as_str()));
+        env.push(("KENSAKU_EMBEDDER_MODALITY_FIELD", "input_type"));
+    }
+    let server = Server::start(&tmp.path().join("index"), &["--rate-limit", "0"], &env);
+    let browser = Browser::start().await;
+
+    // A search, and its first result opened with the mouse.
+    open_page(&browser, &server, "en-us").await;
+    let hrefs = results_after_typing(&browser, "reset the index").await;
+    let first = hrefs[0].clone().unwrap();
+    browser
+        .client
+        .find(Locator::Css("kensaku-search li[role=option] a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if browser.client.current_url().await.unwrap().as_str() == first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The report counts the click (the writer batches: poll).
+    let report = |name: &str| {
+        let url = server.url(&format!("/admin/analytics/{name}"));
+        tokio::task::block_in_place(|| {
+            client()
+                .get(url)
+                .bearer_auth(KEY)
+                .send()
+                .unwrap()
+                .json::<serde_json::Value>()
+                .unwrap()
+        })
+    };
+    let mut top = serde_json::Value::Null;
+    for _ in 0..100 {
+        top = report("top-queries");
+        if top["rows"][0]["clicks"] == json!(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(top["rows"][0]["query"], json!("reset the index"), "{top}");
+    assert_eq!(top["rows"][0]["clicks"], json!(1), "{top}");
+    let ctr = report("click-through");
+    assert_eq!(ctr["searches_clicked"], json!(1), "{ctr}");
+    assert_eq!(ctr["by_position"][0]["position"], json!(1), "{ctr}");
+
+    // Recent searches: shown when the box opens empty; each removable; all
+    // clearable.
+    open_page(&browser, &server, "en-us").await;
+    results_after_typing(&browser, "search box").await;
+    // Settled by the pause.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    open_page(&browser, &server, "en-us").await;
+    browser
+        .client
+        .find(Locator::Css(INPUT))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 2",
+        )
+        .await;
+    let recent = browser
+        .eval("Array.from(document.querySelectorAll('kensaku-search .kensaku-recent-query')).map(b => b.textContent)")
+        .await;
+    assert_eq!(recent, json!(["search box", "reset the index"]));
+    std::fs::write(
+        browser::screenshot_dir().join("recent-searches.png"),
+        browser.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser
+        .client
+        .find(Locator::Css("kensaku-search .kensaku-recent-remove"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 1",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Css("kensaku-search .kensaku-recent-clear"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until(
+            "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 0",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("window.localStorage.getItem(Object.keys(window.localStorage).find(k => k.startsWith('kensaku-recent')))")
+            .await,
+        json!("[]")
+    );
+
+    // Readers elsewhere: API searches (settled when made), some finding
+    // nothing — what a writer acts on.
+    for (q, locale) in [
+        ("index your docs", "en-us"),
+        ("keyboard shortcuts", "en-us"),
+        ("billing export to excel", "en-us"),
+        ("billing export to excel", "en-us"),
+        ("検索ボックス", "ja-jp"),
+        ("請求書の送付先", "ja-jp"),
+        ("recherche", "fr-fr"),
+        ("api errors", "en-us"),
+    ] {
+        let url = server.url(&format!(
+            "/search?q={}&locale={locale}",
+            q.replace(' ', "%20")
+        ));
+        tokio::task::block_in_place(|| client().get(url).send().unwrap());
+    }
+
+    // The dashboard, with the key typed in.
+    browser
+        .client
+        .goto(&server.url("/admin/dashboard"))
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("#admin-key"))
+        .await
+        .unwrap()
+        .send_keys(KEY)
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css("#dashboard-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_until("document.body.getAttribute('data-dashboard') === 'ready'")
+        .await;
+    let listed = browser
+        .eval("document.querySelector('#top-queries').textContent")
+        .await;
+    assert!(
+        listed.as_str().unwrap().contains("reset the index"),
+        "{listed}"
+    );
+    assert!(
+        browser
+            .eval("document.querySelectorAll('#chart-daily rect').length")
+            .await
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    std::fs::write(
+        browser::screenshot_dir().join("dashboard.png"),
+        browser.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // English on the Japanese page (Latin: not evidence of another
+    // language): the ja-jp index answers, through the vectors too.
+    if embedder.is_some() {
+        open_page(&browser, &server, "ja-jp").await;
+        let hrefs =
+            results_after_typing(&browser, "how can I put the search widget on my own site").await;
+        assert!(
+            hrefs[0]
+                .as_deref()
+                .unwrap_or("")
+                .contains("/docs/ja-jp/kensaku/search-box"),
+            "{hrefs:#?}"
+        );
+        let metrics = tokio::task::block_in_place(|| {
+            client()
+                .get(server.url("/metrics"))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap()
+        });
+        assert!(
+            metrics.contains("kensaku_query_vector_cache_total{result=\"miss\"}")
+                && !metrics.contains("kensaku_query_vector_cache_total{result=\"miss\"} 0"),
+            "the query was embedded"
+        );
+    }
     browser.close().await;
 }

@@ -130,6 +130,7 @@ fn relevance_holds_with_detected_locales() {
     let judgments = eval::read_judgments(&shared.join("eval/dev.jsonl")).unwrap();
     let options = eval::Options {
         detect_locale: true,
+        ..Default::default()
     };
     let report = eval::evaluate(engine, &judgments, options).unwrap();
     println!("{}", report.table());

@@ -78,7 +78,7 @@ proptest! {
         let highlight = snippet::Highlighter::new(pairs);
         let weights = vec![1.0; picks.len()];
         let shape = snippet::Shape::of(language);
-        let out = snippet(body.as_bytes(), &termvec, &[], &highlight, &weights, shape);
+        let out = snippet(body.as_bytes(), &termvec, &[], &highlight, &weights, shape, None);
         let html = out.text.to_html();
         check_html(&html)?;
         check_text(&out.text, &body)?;

@@ -441,8 +441,15 @@ fn suggest_article_locales_health_ready_metrics_and_openapi() {
     assert_eq!(
         paths,
         [
+            // The analytics reports and the box's events joined the API.
+            "/admin/analytics/click-through",
+            "/admin/analytics/daily",
+            "/admin/analytics/no-clicks",
+            "/admin/analytics/no-results",
+            "/admin/analytics/top-queries",
             "/admin/reindex",
             "/articles/{locale}/{id}",
+            "/events",
             "/health",
             "/locales",
             "/metrics",

@@ -7,8 +7,10 @@
 //!   malformed JSON bodies, unknown locales and out-of-range limits;
 //! - slow clients that trickle a request a byte at a time.
 //!
-//! It holds if no response is a 5xx, every good search succeeds, and the
-//! server's RSS after warm-up grows by less than [`RSS_GROWTH_BOUND_MIB`].
+//! It holds if no response is a 5xx, every good search succeeds, the
+//! server's RSS after warm-up grows by less than [`RSS_GROWTH_BOUND_MIB`],
+//! and analytics (on, every search logged) recorded every search served but
+//! those it counted as dropped.
 
 mod common;
 
@@ -340,4 +342,32 @@ fn soak_with_good_and_bad_clients() {
         end.saturating_sub(after_warm_up) < RSS_GROWTH_BOUND_MIB * 1024,
         "RSS grew from {after_warm_up} KiB to {end} KiB"
     );
+
+    // Analytics: searches served = searches recorded + records dropped.
+    let metrics = common::server::client()
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let sum = |prefix: &str, filter: &dyn Fn(&str) -> bool| -> u64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(prefix) && filter(l))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    let served = sum("kensaku_http_requests_total", &|l| {
+        l.contains("route=\"/search\"") && l.contains("status=\"200\"")
+    });
+    let dropped = sum("kensaku_analytics_dropped_total", &|_| true);
+    let (status, _) = server.terminate();
+    assert!(status.success());
+    let db = rusqlite::Connection::open(tmp.path().join("analytics/analytics.sqlite3")).unwrap();
+    let recorded: i64 = db
+        .query_row("SELECT COUNT(*) FROM searches", [], |r| r.get(0))
+        .unwrap();
+    let recorded = recorded as u64;
+    eprintln!("analytics: {served} searches served, {recorded} recorded, {dropped} dropped");
+    assert_eq!(recorded + dropped, served);
 }

@@ -9,7 +9,11 @@
   var script = document.currentScript;
   var ENDPOINT = ((script && script.getAttribute("data-endpoint")) || "").replace(/\/+$/, "");
   var DEBOUNCE_MS = 120;
+  /* A search the reader has not typed past for this long is theirs. */
+  var SETTLE_MS = 1500;
   var LIMIT = 8;
+  var RECENT_MAX = 8;
+  var RECENT_KEY = "kensaku-recent:" + (ENDPOINT || window.location.host);
   var serial = 0;
   var localesPromise = null;
 
@@ -93,6 +97,53 @@
     });
   }
 
+  /* The writing systems of a query's letters (as the server's registry names them). */
+  function writingsOf(text) {
+    var found = {};
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0xFF66 && c <= 0xFF9F)) found.kana = true;
+      else if ((c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF)) found.han = true;
+      else if ((c >= 0xAC00 && c <= 0xD7AF) || (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F)) found.hangul = true;
+      else if (c >= 0x0400 && c <= 0x052F) found.cyrillic = true;
+      else if ((c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0xC0 && c <= 0x24F)) found.latin = true;
+    }
+    return Object.keys(found);
+  }
+
+  /* Whether a query is written in another script than the page's language
+     (Japanese on an English page): then the server's detection decides.
+     Latin letters are never enough evidence (product names, English terms). */
+  function foreignScript(query, pageInfo) {
+    var page = (pageInfo && pageInfo.writing) || ["latin"];
+    return writingsOf(query).some(function (w) { return w !== "latin" && page.indexOf(w) < 0; });
+  }
+
+  /* Recent searches, in this site's localStorage (nothing leaves the browser). */
+  function recentSearches() {
+    try { return JSON.parse(window.localStorage.getItem(RECENT_KEY) || "[]").filter(function (q) { return typeof q === "string"; }); }
+    catch (e) { return []; }
+  }
+
+  function saveRecent(list) {
+    try { window.localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(0, RECENT_MAX))); } catch (e) { /* storage full or off */ }
+  }
+
+  function rememberSearch(q) {
+    q = q.trim();
+    if (!q) return;
+    saveRecent([q].concat(recentSearches().filter(function (r) { return r !== q; })));
+  }
+
+  /* An analytics event, without delaying the page (a beacon survives navigation). */
+  function beacon(event) {
+    var body = JSON.stringify(event);
+    try {
+      if (navigator.sendBeacon && navigator.sendBeacon(ENDPOINT + "/events", new Blob([body], { type: "text/plain" }))) return;
+    } catch (e) { /* fall through */ }
+    fetch(ENDPOINT + "/events", { method: "POST", body: body, headers: { "Content-Type": "text/plain" }, keepalive: true }).catch(function () {});
+  }
+
   /* A locale's name for a chip: "日本語", else the tag. */
   function localeName(tag) {
     return indexedLocales().then(function (list) {
@@ -112,8 +163,16 @@
     this.sequence = 0;
     this.pageLang = host.getAttribute("locale") || host.getAttribute("data-locale") || document.documentElement.lang || "en";
     this.t = FALLBACK;
+    var off = function (name) { return (host.getAttribute(name) || (script && script.getAttribute(name)) || "").toLowerCase() === "off"; };
+    this.recentOn = !off("data-recent");
+    this.analyticsOn = !off("data-analytics");
+    this.settleTimer = null;
+    this.settled = {};
+    this.searchId = null;
     var self = this;
+    this.pageInfo = null;
     this.localePromise = resolveLocale(this.pageLang).then(function (info) {
+      self.pageInfo = info;
       if (info && info.labels) self.relabel(info.labels);
       return info ? info.locale : null;
     });
@@ -184,7 +243,12 @@
       }
     });
     this.input.addEventListener("focus", function () {
-      if (self.hits.length || self.status.textContent) self.show();
+      if (!self.input.value.trim()) self.showRecent();
+      else if (self.hits.length || self.status.textContent) self.show();
+    });
+    this.list.addEventListener("click", function (e) {
+      var li = e.target.closest && e.target.closest("li[role=option]");
+      if (li && li.hasAttribute("data-index")) self.opened(Number(li.getAttribute("data-index")));
     });
     document.addEventListener("click", function (e) {
       if (!self.root.contains(e.target)) self.close();
@@ -205,12 +269,13 @@
     var self = this;
     var q = this.input.value.trim();
     if (this.controller) this.controller.abort();
+    clearTimeout(this.settleTimer);
     if (!q) {
       this.hits = [];
       this.list.textContent = "";
       this.status.textContent = "";
       this.hint.textContent = "";
-      this.close();
+      this.showRecent();
       return;
     }
     var sequence = ++this.sequence;
@@ -219,22 +284,28 @@
     this.root.classList.add("kensaku-loading");
     this.status.textContent = this.t.searching;
     this.show();
+    var base = "/search?as_you_type=1&limit=" + LIMIT + "&q=" + encodeURIComponent(q);
     this.localePromise
       .then(function (locale) {
-        var params = "q=" + encodeURIComponent(q) + "&limit=" + LIMIT + (locale ? "&locale=" + encodeURIComponent(locale) : "");
-        return fetchJson("/search?" + params, signal).then(function (response) {
-          if (response.hits.length || !locale) return [response, null];
+        // Another script than the page language's: the server detects the
+        // language, and its results are shown as they are.
+        if (!locale || foreignScript(q, self.pageInfo)) {
+          return fetchJson(base, signal).then(function (r) { return [r, null, !!locale]; });
+        }
+        return fetchJson(base + "&locale=" + encodeURIComponent(locale), signal).then(function (response) {
+          if (response.hits.length) return [response, null, false];
           // Nothing in the page's language: does another language have it?
-          return fetchJson("/search?q=" + encodeURIComponent(q) + "&limit=" + LIMIT, signal).then(
-            function (other) { return [response, other.locale !== locale && other.hits.length ? other : null]; },
-            function () { return [response, null]; }
+          return fetchJson(base, signal).then(
+            function (other) { return [response, other.locale !== locale && other.hits.length ? other : null, false]; },
+            function () { return [response, null, false]; }
           );
         });
       })
-      .then(function (pair) {
+      .then(function (result) {
         if (sequence !== self.sequence) return;
         self.root.classList.remove("kensaku-loading");
-        self.show_results(q, pair[0], pair[1]);
+        self.show_results(q, result[0], result[1], result[2]);
+        self.settleTimer = setTimeout(function () { self.settle(); }, SETTLE_MS);
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
@@ -248,9 +319,71 @@
       });
   };
 
-  Box.prototype.show_results = function (q, response, other) {
+  /* The search shown is the reader's: remember it, tell analytics once. */
+  Box.prototype.settle = function () {
+    clearTimeout(this.settleTimer);
+    var q = this.input.value.trim();
+    if (this.recentOn && q) rememberSearch(q);
+    var id = this.searchId;
+    if (this.analyticsOn && id && !this.settled[id]) {
+      this.settled[id] = true;
+      beacon({ type: "settle", search_id: id });
+    }
+  };
+
+  /* A result was opened: a click event for analytics (which settles it). */
+  Box.prototype.opened = function (i) {
+    var hit = this.hits[i];
+    if (!hit) return;
+    clearTimeout(this.settleTimer);
+    var q = this.input.value.trim();
+    if (this.recentOn && q) rememberSearch(q);
+    var id = this.searchId;
+    if (this.analyticsOn && id) {
+      this.settled[id] = true;
+      beacon({ type: "click", search_id: id, article: hit.id, position: i });
+    }
+  };
+
+  /* The recent searches, when the box is empty and focused. */
+  Box.prototype.showRecent = function () {
+    var self = this;
+    this.list.textContent = "";
+    this.hint.textContent = "";
+    this.hits = [];
+    this.active = -1;
+    var recent = this.recentOn ? recentSearches() : [];
+    if (!recent.length) { this.status.textContent = ""; this.close(); return; }
+    this.status.className = "kensaku-status kensaku-recent-title";
+    this.status.textContent = this.t.recent || "Recent searches";
+    recent.forEach(function (q) {
+      var li = el("li", "kensaku-recent", { role: "presentation" });
+      var again = el("button", "kensaku-recent-query", { type: "button" });
+      again.textContent = q;
+      again.addEventListener("click", function () { self.input.value = q; self.input.focus(); self.search(); });
+      var remove = el("button", "kensaku-recent-remove", { type: "button", "aria-label": (self.t.remove || "Remove") + " " + q });
+      remove.textContent = "×";
+      remove.addEventListener("click", function (e) {
+        e.stopPropagation();
+        saveRecent(recentSearches().filter(function (r) { return r !== q; }));
+        self.showRecent();
+        self.input.focus();
+      });
+      li.appendChild(again);
+      li.appendChild(remove);
+      self.list.appendChild(li);
+    });
+    var clear = el("button", "kensaku-recent-clear", { type: "button" });
+    clear.textContent = this.t.clear || "Clear";
+    clear.addEventListener("click", function () { saveRecent([]); self.showRecent(); self.input.focus(); });
+    this.hint.appendChild(clear);
+    this.show();
+  };
+
+  Box.prototype.show_results = function (q, response, other, detected) {
     this.root.classList.remove("kensaku-error");
     this.hits = response.hits;
+    this.searchId = response.search_id || null;
     this.active = -1;
     this.input.removeAttribute("aria-activedescendant");
     this.list.textContent = "";
@@ -260,6 +393,13 @@
     if (this.hits.length) {
       this.status.textContent = response.total + " " + this.t.results;
       this.status.className = "kensaku-status kensaku-count";
+      if (detected && response.locale) {
+        // Results in the query's language, not the page's: say which.
+        var language = el("span", "kensaku-language", { lang: response.locale });
+        language.textContent = " · " + response.locale;
+        localeName(response.locale).then(function (name) { language.textContent = " · " + name; });
+        this.status.appendChild(language);
+      }
     } else {
       this.status.className = "kensaku-status";
       this.status.textContent = this.t.no_results + " \u201c" + q + "\u201d";
@@ -270,7 +410,7 @@
       var button = el("button", "kensaku-other", { type: "button", lang: other.locale });
       button.textContent = other.locale + " (" + other.total + ")";
       localeName(other.locale).then(function (name) { button.title = name; });
-      button.addEventListener("click", function () { self.show_results(q, other, null); self.input.focus(); });
+      button.addEventListener("click", function () { self.show_results(q, other, null, true); self.input.focus(); });
       this.hint.appendChild(label);
       this.hint.appendChild(button);
     }
@@ -315,7 +455,8 @@
 
   Box.prototype.open = function (i) {
     var hit = this.hits[i];
-    if (!hit) { this.search(); return; }
+    if (!hit) { this.search(); this.settle(); return; }
+    this.opened(i);
     var href = safeUrl(hit.url, hit.section);
     if (href) window.location.assign(href);
   };

@@ -9,9 +9,15 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
+use std::sync::Arc;
+
 use crate::analysis;
 use crate::article::UrlTemplate;
+use crate::embed::config::EmbedderArgs;
+use crate::embed::http::HttpEmbedder;
 use crate::eval;
+use crate::index::embedding::EmbedOptions;
+use crate::index::vectors::VectorFormat;
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::locale::Locale;
 use crate::search::{Engine, Filter, Ranking, SearchRequest, limits};
@@ -39,6 +45,41 @@ pub enum Command {
     /// Serve the HTTP API, the search box and a demo site (indexes the demo
     /// corpus, or --corpus, first if there is no index yet).
     Serve(crate::server::ServeArgs),
+    /// Search analytics reports: what readers search, and do not find.
+    Analytics(AnalyticsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyticsArgs {
+    /// The report.
+    #[arg(value_enum)]
+    pub report: AnalyticsReport,
+    /// Folder of the analytics database.
+    #[arg(long, env = "KENSAKU_ANALYTICS_DIR", default_value = "analytics")]
+    pub analytics_dir: PathBuf,
+    /// Only searches of this locale.
+    #[arg(long)]
+    pub locale: Option<Locale>,
+    /// First day, YYYY-MM-DD (UTC, inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (UTC, inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalyticsReport {
+    TopQueries,
+    NoResults,
+    NoClicks,
+    ClickThrough,
+    Daily,
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +105,67 @@ pub struct IndexArgs {
     /// Print the build report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub embedder: EmbedderArgs,
+    #[command(flatten)]
+    pub vectors: VectorArgs,
+}
+
+/// Curated synonyms and pins (`search`, `eval`, `serve`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct CurationArgs {
+    /// Folder of synonym files, `<locale>.txt` (Solr format).
+    #[arg(long, env = "KENSAKU_SYNONYMS")]
+    pub synonyms: Option<PathBuf>,
+    /// Folder of pinned/hidden result files, `<locale>.toml`.
+    #[arg(long, env = "KENSAKU_PINS")]
+    pub pins: Option<PathBuf>,
+}
+
+impl CurationArgs {
+    pub fn config(&self) -> crate::curation::CurationConfig {
+        crate::curation::CurationConfig {
+            synonyms: self.synonyms.clone(),
+            pins: self.pins.clone(),
+        }
+    }
+}
+
+/// How `index` and `serve` store vectors.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VectorArgs {
+    /// Storage of article and section vectors: f32, or int8 (a quarter of
+    /// the size) [default: f32].
+    #[arg(long, env = "KENSAKU_VECTOR_FORMAT", value_parser = parse_format)]
+    pub vector_format: Option<VectorFormat>,
+    /// When the embedder fails during a build, publish the lexical index
+    /// without vectors (and say so) instead of keeping the previous one.
+    #[arg(long)]
+    pub lexical_fallback: bool,
+    /// Folder of the embedding cache [default: <index-dir>/embeddings].
+    #[arg(long, env = "KENSAKU_EMBEDDING_CACHE")]
+    pub embedding_cache: Option<PathBuf>,
+}
+
+fn parse_format(text: &str) -> Result<VectorFormat, String> {
+    match text {
+        "f32" => Ok(VectorFormat::F32),
+        "int8" => Ok(VectorFormat::Int8),
+        other => Err(format!("{other:?} is not f32 or int8")),
+    }
+}
+
+impl VectorArgs {
+    /// How a build embeds with `embedder` (none: it does not).
+    pub fn embed_options(&self, embedder: &EmbedderArgs) -> Option<EmbedOptions> {
+        let config = embedder.resolve()?;
+        Some(EmbedOptions {
+            embedder: Arc::new(HttpEmbedder::new(config)),
+            format: self.vector_format.unwrap_or_default(),
+            lexical_fallback: self.lexical_fallback,
+            cache_dir: self.embedding_cache.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +186,13 @@ pub struct SearchArgs {
     /// Print the response as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Weight of meaning against words, 0 to 1 (with an embedder).
+    #[arg(long)]
+    pub semantic_ratio: Option<f32>,
+    #[command(flatten)]
+    pub embedder: EmbedderArgs,
+    #[command(flatten)]
+    pub curation: CurationArgs,
     /// The query (several words are joined with spaces).
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
@@ -93,8 +202,29 @@ pub struct SearchArgs {
 pub struct EvalArgs {
     #[command(flatten)]
     pub index_dir: IndexDirArg,
-    /// Judged queries, one JSON object per line (see eval/README.md of the shared data).
-    pub file: PathBuf,
+    /// Judged queries, one JSON object per line (see eval/README.md of the
+    /// shared data); several files are reported per file (set) too.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// Also send each need's en-us query to these locales (e.g.
+    /// ja-jp,zh-cn,ko-kr), judged as that locale's query.
+    #[arg(long, value_delimiter = ',')]
+    pub cross_language: Vec<Locale>,
+    /// Weight of meaning against words, 0 to 1 (with an embedder).
+    #[arg(long)]
+    pub semantic_ratio: Option<f32>,
+    /// Cross-validate: split the needs into this many folds, choose the
+    /// best of --grid on the others, score each fold held out.
+    #[arg(long, requires = "grid")]
+    pub folds: Option<usize>,
+    /// Ranking configurations to choose among (a JSON array of --ranking
+    /// objects, or a file holding one).
+    #[arg(long)]
+    pub grid: Option<String>,
+    #[command(flatten)]
+    pub embedder: EmbedderArgs,
+    #[command(flatten)]
+    pub curation: CurationArgs,
     /// Do not send the query's locale: measure language detection too.
     #[arg(long)]
     pub detect_locale: bool,
@@ -181,6 +311,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval_command(args),
         Command::Analyze(args) => analyze_command(args),
         Command::Export(args) => export_command(args),
+        Command::Analytics(args) => analytics_command(args),
         Command::Serve(args) => {
             prefer_small_pages();
             crate::server::run(crate::server::ServerConfig::resolve(args)?)?;
@@ -219,6 +350,7 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
         urls: UrlTemplate::new(args.base_url),
         full: args.full,
         progress: !args.json && std::io::stderr().is_terminal(),
+        embed: args.vectors.embed_options(&args.embedder),
         ..Default::default()
     };
     let report = index::build(&corpus, &dir, &options).with_context(|| {
@@ -236,8 +368,17 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_engine(dir: &IndexDirArg) -> anyhow::Result<Engine> {
-    let engine = Engine::open(IndexDir::new(&dir.index_dir));
+fn open_engine(
+    dir: &IndexDirArg,
+    embedder: &EmbedderArgs,
+    curation: &CurationArgs,
+) -> anyhow::Result<Engine> {
+    let embedder = embedder
+        .resolve()
+        .map(|config| Arc::new(HttpEmbedder::new(config)) as Arc<dyn crate::embed::Embedder>);
+    let engine = Engine::open_with(IndexDir::new(&dir.index_dir), embedder);
+    // Problems with the curated files are logged (warnings) by load().
+    engine.set_curation(curation.config().load());
     anyhow::ensure!(
         !engine.snapshot().locales.is_empty(),
         "no index in {}: run `kensaku index` first (add --corpus DIR for your own articles)",
@@ -247,13 +388,14 @@ fn open_engine(dir: &IndexDirArg) -> anyhow::Result<Engine> {
 }
 
 fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let engine = open_engine(&args.index_dir)?;
+    let engine = open_engine(&args.index_dir, &args.embedder, &args.curation)?;
     let request = SearchRequest {
         q: args.query.join(" "),
         locale: args.locale,
         limit: args.limit,
         offset: args.offset,
         filters: args.filters,
+        semantic_ratio: args.semantic_ratio,
     };
     let response = engine.search(&request)?;
     if args.json {
@@ -266,28 +408,65 @@ fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let judgments = eval::read_judgments(&args.file)?;
-    let report = match &args.run {
-        Some(run) => eval::evaluate_run(&judgments, &eval::read_run(run)?),
-        None => {
-            let mut engine = open_engine(&args.index_dir)?;
-            if let Some(json) = &args.ranking {
-                let ranking: Ranking =
-                    serde_json::from_str(json).context("--ranking is not a valid ranking")?;
-                engine = engine.with_ranking(ranking);
-            }
-            let options = eval::Options {
-                detect_locale: args.detect_locale,
-            };
-            eval::evaluate(&engine, &judgments, options)?
-        }
+    let mut judgments = Vec::new();
+    for file in &args.files {
+        judgments.extend(eval::read_judgments(file)?);
+    }
+    judgments.extend(eval::cross_language(&judgments, &args.cross_language));
+    let options = eval::Options {
+        detect_locale: args.detect_locale,
+        semantic_ratio: args.semantic_ratio,
     };
+    if let Some(run) = &args.run {
+        let report = eval::evaluate_run(&judgments, &eval::read_run(run)?);
+        return print_report(&report, &args);
+    }
+    let mut engine = open_engine(&args.index_dir, &args.embedder, &args.curation)?;
+    if let Some(json) = &args.ranking {
+        let ranking: Ranking =
+            serde_json::from_str(json).context("--ranking is not a valid ranking")?;
+        engine = engine.with_ranking(ranking);
+    }
+    if let (Some(folds), Some(grid)) = (args.folds, &args.grid) {
+        let grid = read_grid(grid)?;
+        let cv = eval::cross_validate(&mut engine, &judgments, &grid, folds, options)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&cv)?);
+        } else {
+            print!("{}", cv.table());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = eval::evaluate(&engine, &judgments, options)?;
+    print_report(&report, &args)
+}
+
+/// `--grid`: a JSON array of ranking overrides, inline or in a file.
+fn read_grid(grid: &str) -> anyhow::Result<Vec<(String, Ranking)>> {
+    let text = match std::fs::read_to_string(grid) {
+        Ok(text) => text,
+        Err(_) => grid.to_string(),
+    };
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&text).context("--grid is not a JSON array of rankings")?;
+    items
+        .into_iter()
+        .map(|item| {
+            let name = item.to_string();
+            let ranking = serde_json::from_value(item)
+                .with_context(|| format!("--grid: {name} is not a ranking"))?;
+            Ok((name, ranking))
+        })
+        .collect()
+}
+
+fn print_report(report: &eval::Report, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         print!("{}", report.table());
         if args.misses {
-            print!("{}", render::misses(&report));
+            print!("{}", render::misses(report));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -319,6 +498,37 @@ fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("skipped {}: {}", s.path, s.reason);
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
+    use crate::analytics::store::{ReportFilter, ReportKind, Store};
+    anyhow::ensure!(
+        args.analytics_dir
+            .join(crate::analytics::store::FILE_NAME)
+            .is_file(),
+        "no analytics database in {} (kensaku serve records one; --analytics-dir)",
+        args.analytics_dir.display()
+    );
+    let kind = match args.report {
+        AnalyticsReport::TopQueries => ReportKind::TopQueries,
+        AnalyticsReport::NoResults => ReportKind::NoResults,
+        AnalyticsReport::NoClicks => ReportKind::NoClicks,
+        AnalyticsReport::ClickThrough => ReportKind::ClickThrough,
+        AnalyticsReport::Daily => ReportKind::Daily,
+    };
+    let filter = ReportFilter {
+        locale: args.locale.as_ref().map(|l| l.to_string()),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        limit: args.limit.max(1),
+    };
+    let report = Store::open(&args.analytics_dir)?.report(kind, &filter)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render::analytics(&report));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -130,3 +130,61 @@ pub fn misses(report: &Report) -> String {
     }
     out
 }
+
+/// An analytics report as a table.
+pub fn analytics(report: &crate::analytics::store::Report) -> String {
+    use crate::analytics::store::Report;
+    let mut out = String::new();
+    match report {
+        Report::Queries(rows) => {
+            let _ = writeln!(
+                out,
+                "{:>7} {:>7} {:>9}  query",
+                "count", "clicks", "results"
+            );
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "{:>7} {:>7} {:>9.1}  {}",
+                    r.count, r.clicks, r.mean_total, r.query
+                );
+            }
+        }
+        Report::Daily(rows) => {
+            let _ = writeln!(
+                out,
+                "{:<10} {:<8} {:>9} {:>11}",
+                "day", "locale", "searches", "no results"
+            );
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:<8} {:>9} {:>11}",
+                    r.day, r.locale, r.searches, r.no_results
+                );
+            }
+        }
+        Report::ClickThrough(c) => {
+            let _ = writeln!(
+                out,
+                "{} of {} searches with results had a click ({:.1}%); mean position opened {}",
+                c.searches_clicked,
+                c.searches_with_results,
+                100.0 * c.click_through_rate,
+                c.mean_clicked_position
+                    .map_or("-".to_string(), |p| format!("{p:.2}"))
+            );
+            let _ = writeln!(out, "{:>8} {:>7} {:>7}", "position", "clicks", "rate");
+            for p in &c.by_position {
+                let _ = writeln!(
+                    out,
+                    "{:>8} {:>7} {:>6.1}%",
+                    p.position,
+                    p.clicks,
+                    100.0 * p.rate
+                );
+            }
+        }
+    }
+    out
+}

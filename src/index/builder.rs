@@ -30,6 +30,7 @@ use crate::locale::{Language, Locale};
 
 use super::corpus::{Corpus, Entry, Skipped};
 use super::document::ArticleDocument;
+use super::embedding::{self, EmbedOptions, EmbedReport};
 use super::hitstore::{HitStore, HitStoreWriter};
 use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
 use super::schema::{self, Fields, Provenance};
@@ -46,6 +47,8 @@ pub struct BuildOptions {
     pub writer_heap_bytes: usize,
     /// Show a progress bar (on a terminal).
     pub progress: bool,
+    /// Embed articles and sections for semantic search (none: lexical only).
+    pub embed: Option<EmbedOptions>,
 }
 
 impl Default for BuildOptions {
@@ -56,6 +59,7 @@ impl Default for BuildOptions {
             max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES,
             writer_heap_bytes: 64 * 1024 * 1024,
             progress: false,
+            embed: None,
         }
     }
 }
@@ -74,6 +78,8 @@ pub struct BuildReport {
     pub warnings: Vec<Skipped>,
     /// Bytes of markdown parsed and analyzed.
     pub bytes_analyzed: u64,
+    /// What the embedding step did (when the build embeds).
+    pub embedding: Option<EmbedReport>,
     #[serde(serialize_with = "as_secs")]
     pub elapsed: Duration,
 }
@@ -108,6 +114,8 @@ struct ServedLocale {
     generation: Generation,
     /// Whether the new generation can start from this one.
     compatible: bool,
+    /// Its vectors, if it has any.
+    vectors: Option<super::vectors::VectorsInfo>,
 }
 
 /// Where a source file's document lives now.
@@ -199,9 +207,19 @@ pub fn build(
     };
     report.tally(outcomes)?;
     pass.delete_removed(&entries)?;
+    pass.open_locales_lacking_vectors()?;
     let bytes_analyzed = pass.bytes_analyzed.load(Ordering::Relaxed);
     let committed = pass.commit_all(&mut report)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "committed");
+    if let Some(embed) = options.embed.as_ref().filter(|_| !committed.is_empty()) {
+        report.embedding = Some(embedding::embed_generations(
+            dir,
+            &committed,
+            embed,
+            options.progress,
+        )?);
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "embedded");
+    }
     report.add_unchanged_locales(served);
     report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     report.warnings.sort_by(|a, b| a.path.cmp(&b.path));
@@ -244,10 +262,10 @@ fn read_served(dir: &IndexDir, options: &BuildOptions) -> Result<Served, IndexEr
         else {
             continue;
         };
-        let mut compatible = !options.full
-            && layout::read_manifest(&generation.path)
-                .map(|m| m.is_compatible(locale.language()))
-                .unwrap_or(false);
+        let manifest = layout::read_manifest(&generation.path).ok();
+        let vectors = manifest.as_ref().and_then(|m| m.vectors.clone());
+        let mut compatible =
+            !options.full && manifest.is_some_and(|m| m.is_compatible(locale.language()));
         if compatible {
             let (index, _, _) = open_generation(&generation)?;
             let live = read_live_documents(&index, &generation)?;
@@ -273,6 +291,7 @@ fn read_served(dir: &IndexDir, options: &BuildOptions) -> Result<Served, IndexEr
             ServedLocale {
                 generation,
                 compatible,
+                vectors,
             },
         );
     }
@@ -399,7 +418,12 @@ impl<'a> Pass<'a> {
     /// commits as soon as its last file is done (see module docs).
     fn process_all(&self, entries: &[Entry]) -> Vec<Outcome> {
         let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
-        let progress = progress_bar(self.options.progress, entries.len() as u64);
+        let progress = progress_bar(
+            self.options.progress,
+            entries.len() as u64,
+            "indexing",
+            "files",
+        );
         let mut remaining: HashMap<Option<&Locale>, AtomicUsize> = HashMap::new();
         for entry in entries {
             *remaining
@@ -494,6 +518,21 @@ impl<'a> Pass<'a> {
             old_writer.delete(&provenance.source);
         }
         writer.add(doc)
+    }
+
+    /// Opens a writer (a new generation) for each served locale whose
+    /// vectors are not the ones this build makes: a new embedder, or
+    /// vectors never made. Its documents stay as they are.
+    fn open_locales_lacking_vectors(&self) -> Result<(), IndexError> {
+        let Some(embed) = &self.options.embed else {
+            return Ok(());
+        };
+        for (locale, served) in self.served {
+            if !embed.is_satisfied_by(served.vectors.as_ref()) {
+                self.writer_for(locale)?;
+            }
+        }
+        Ok(())
     }
 
     /// Deletes the documents of files gone from the corpus.
@@ -638,6 +677,7 @@ fn commit(
             .map(|d| d.as_secs())
             .unwrap_or(0),
         schema: schema::fingerprint(),
+        vectors: None,
     };
     layout::write_manifest(&generation.path, &manifest)
         .map_err(|e| IndexError::io(&generation.path, e))?;
@@ -733,15 +773,16 @@ fn content_hash(salt: &[u8], bytes: &[u8]) -> String {
     hash.to_hex()[..32].to_string()
 }
 
-fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+/// A progress bar on stderr (hidden unless `enabled`): `{what} [===> ] n/len {unit}`.
+pub(super) fn progress_bar(enabled: bool, len: u64, what: &str, unit: &str) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} indexing [{bar:40}] {pos}/{len} files, {per_sec}, eta {eta}",
-        )
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{per_sec}}, eta {{eta}}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );

@@ -77,6 +77,9 @@ pub struct Manifest {
     /// [`super::schema::fingerprint`] of the schema it was built with.
     #[serde(default)]
     pub schema: String,
+    /// The generation's vectors (`vectors.bin`), if it has any.
+    #[serde(default)]
+    pub vectors: Option<super::vectors::VectorsInfo>,
 }
 
 impl Manifest {
@@ -293,6 +296,11 @@ pub fn clone_generation(from: &Path, to: &Path) -> io::Result<()> {
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
         if name_str.ends_with(".lock") {
+            continue;
+        }
+        // Vectors belong to one generation's documents: the embedding step
+        // writes the new generation's own.
+        if name_str == super::vectors::FILE_NAME {
             continue;
         }
         let target = to.join(&name);

@@ -6,10 +6,13 @@
 //! - [`layout`]: generations on disk and the atomic switch between them.
 //! - [`builder`]: the parallel, incremental build.
 //! - [`reader`]: a published generation opened for searching.
+//! - [`vectors`], [`embedding`]: a generation's article and section vectors,
+//!   and the build step that makes them.
 
 pub mod builder;
 pub mod corpus;
 pub mod document;
+pub mod embedding;
 pub mod hitstore;
 pub mod layout;
 pub mod reader;
@@ -17,6 +20,7 @@ pub mod readonly;
 pub mod schema;
 pub mod stored;
 mod varint;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +61,10 @@ pub enum IndexError {
     /// An error met by one thread and seen by others.
     #[error(transparent)]
     Shared(std::sync::Arc<IndexError>),
+    #[error(
+        "embedding failed; the served index is unchanged (pass --lexical-fallback to publish without vectors): {0}"
+    )]
+    Embedding(crate::embed::EmbedError),
 }
 
 /// The first skipped files with their reasons, one per line.

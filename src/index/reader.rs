@@ -6,11 +6,13 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, Term};
 
+use crate::article::meta::MetaField;
 use crate::locale::{Language, Locale};
 
 use super::hitstore::{HitRecord, HitStore};
-use super::layout::IndexDir;
+use super::layout::{Generation, IndexDir};
 use super::schema::{self, Fields};
+use super::vectors::{Vectors, VectorsInfo};
 use super::{IndexError, open_generation};
 
 /// One locale's served generation: its tantivy reader, its hit store and
@@ -22,6 +24,7 @@ pub struct LocaleReader {
     pub documents: u64,
     /// Bytes on disk of the generation's files.
     pub size_bytes: u64,
+    vectors: Option<(Vectors, VectorsInfo)>,
     reader: IndexReader,
     fields: Fields,
     hits: HitStore,
@@ -32,13 +35,18 @@ pub struct LocaleReader {
 impl LocaleReader {
     /// Opens the generation `CURRENT` names; `None` if there is none.
     pub fn open(dir: &IndexDir, locale: &Locale) -> Result<Option<LocaleReader>, IndexError> {
-        let Some(generation) = dir
+        match dir
             .current(locale)
             .map_err(|e| IndexError::io(dir.root(), e))?
-        else {
-            return Ok(None);
-        };
-        let (index, fields, manifest) = open_generation(&generation)?;
+        {
+            Some(generation) => Self::open_generation(&generation).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens a complete generation.
+    pub fn open_generation(generation: &Generation) -> Result<LocaleReader, IndexError> {
+        let (index, fields, manifest) = open_generation(generation)?;
         // A generation never changes once published: no reloading needed.
         let reader: IndexReader = index
             .reader_builder()
@@ -52,17 +60,29 @@ impl LocaleReader {
             .iter()
             .map(schema::hit_column)
             .collect::<tantivy::Result<_>>()?;
-        Ok(Some(LocaleReader {
-            locale: locale.clone(),
+        let vectors = match &manifest.vectors {
+            Some(_) => {
+                Vectors::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?
+            }
+            None => None,
+        };
+        Ok(LocaleReader {
+            locale: generation.locale.clone(),
             language: manifest.language,
             generation: generation.number,
             documents: manifest.documents,
             size_bytes: generation.size_bytes(),
+            vectors: vectors.zip(manifest.vectors),
             reader,
             fields,
             hits,
             hit_columns,
-        }))
+        })
+    }
+
+    /// The generation's vectors and what made them, if it has any.
+    pub fn vectors(&self) -> Option<&(Vectors, VectorsInfo)> {
+        self.vectors.as_ref()
     }
 
     /// The hit-store record of a document.
@@ -84,6 +104,18 @@ impl LocaleReader {
             .searcher()
             .search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, address)| address))
+    }
+
+    /// A document's value of a keyword metadata field (from its fast column).
+    pub fn meta_value(&self, address: DocAddress, meta: &MetaField) -> Option<String> {
+        let searcher = self.searcher();
+        let segment = searcher
+            .segment_readers()
+            .get(address.segment_ord as usize)?;
+        let column = schema::meta_column(segment, meta).ok()?;
+        let ord = column.term_ords(address.doc_id).next()?;
+        let mut value = String::new();
+        column.ord_to_str(ord, &mut value).ok()?.then_some(value)
     }
 
     pub fn searcher(&self) -> Searcher {

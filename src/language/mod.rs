@@ -64,7 +64,8 @@ impl Segmentation {
 }
 
 /// Writing systems, as far as telling the language of a query needs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Writing {
     Latin,
     Cyrillic,
@@ -115,6 +116,12 @@ pub struct Labels {
     pub other_languages: &'static str,
     /// After a number of results.
     pub results: &'static str,
+    /// Above the reader's recent searches.
+    pub recent: &'static str,
+    /// Clears the recent searches.
+    pub clear: &'static str,
+    /// Removes one recent search.
+    pub remove: &'static str,
 }
 
 /// Everything kensaku knows about one language.
@@ -180,6 +187,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "検索を利用できません。もう一度お試しください。",
             other_languages: "他の言語の結果:",
             results: "件",
+            recent: "最近の検索",
+            clear: "すべて消去",
+            remove: "削除",
         },
     },
     LanguageSpec {
@@ -205,6 +215,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "검색을 사용할 수 없습니다. 다시 시도하세요.",
             other_languages: "다른 언어의 결과:",
             results: "개 결과",
+            recent: "최근 검색",
+            clear: "모두 지우기",
+            remove: "삭제",
         },
     },
     LanguageSpec {
@@ -228,6 +241,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "搜索暂时不可用，请重试。",
             other_languages: "其他语言的结果:",
             results: "条结果",
+            recent: "最近搜索",
+            clear: "全部清除",
+            remove: "删除",
         },
     },
     LanguageSpec {
@@ -255,6 +271,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "Поиск недоступен. Повторите попытку.",
             other_languages: "Результаты на других языках:",
             results: "результатов",
+            recent: "Недавние запросы",
+            clear: "Очистить",
+            remove: "Удалить",
         },
     },
     LanguageSpec {
@@ -283,6 +302,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "La recherche est indisponible. Réessayez.",
             other_languages: "Résultats dans d'autres langues :",
             results: "résultats",
+            recent: "Recherches récentes",
+            clear: "Tout effacer",
+            remove: "Supprimer",
         },
     },
     LanguageSpec {
@@ -309,6 +331,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "Die Suche ist nicht verfügbar. Bitte erneut versuchen.",
             other_languages: "Ergebnisse in anderen Sprachen:",
             results: "Ergebnisse",
+            recent: "Letzte Suchen",
+            clear: "Alle löschen",
+            remove: "Entfernen",
         },
     },
     LanguageSpec {
@@ -335,6 +360,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "La búsqueda no está disponible. Inténtelo de nuevo.",
             other_languages: "Resultados en otros idiomas:",
             results: "resultados",
+            recent: "Búsquedas recientes",
+            clear: "Borrar todo",
+            remove: "Quitar",
         },
     },
     LanguageSpec {
@@ -384,6 +412,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "La ricerca non è disponibile. Riprova.",
             other_languages: "Risultati in altre lingue:",
             results: "risultati",
+            recent: "Ricerche recenti",
+            clear: "Cancella tutto",
+            remove: "Rimuovi",
         },
     },
     LanguageSpec {
@@ -410,6 +441,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "A pesquisa não está disponível. Tente novamente.",
             other_languages: "Resultados em outros idiomas:",
             results: "resultados",
+            recent: "Pesquisas recentes",
+            clear: "Limpar tudo",
+            remove: "Remover",
         },
     },
     LanguageSpec {
@@ -436,6 +470,9 @@ pub const SPECS: [LanguageSpec; 12] = [
             unavailable: "Zoeken is niet beschikbaar. Probeer het opnieuw.",
             other_languages: "Resultaten in andere talen:",
             results: "resultaten",
+            recent: "Recente zoekopdrachten",
+            clear: "Alles wissen",
+            remove: "Verwijderen",
         },
     },
     LanguageSpec {
@@ -463,6 +500,9 @@ const ENGLISH_LABELS: Labels = Labels {
     unavailable: "Search is unavailable. Try again.",
     other_languages: "Results in other languages:",
     results: "results",
+    recent: "Recent searches",
+    clear: "Clear all",
+    remove: "Remove",
 };
 
 // Row `i` of SPECS describes the language whose discriminant is `i`.

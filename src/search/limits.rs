@@ -64,6 +64,15 @@ pub const SUGGEST_LIMIT: Bounded = Bounded {
     default: 8,
 };
 
+/// Checks a semantic ratio: a number from 0 to 1.
+pub fn check_semantic_ratio(ratio: f32) -> Result<f32, SearchError> {
+    if (0.0..=1.0).contains(&ratio) {
+        Ok(ratio)
+    } else {
+        Err(SearchError::InvalidSemanticRatio(ratio))
+    }
+}
+
 /// Checks a query's text: not blank, not longer than [`MAX_QUERY_CHARS`].
 pub fn check_query(q: &str) -> Result<(), SearchError> {
     let chars = q.chars().count();

@@ -6,21 +6,23 @@
 //! whose words the query uses ranks first; articles found in several
 //! locales are kept once (see [`super::page`]).
 
-use tantivy::{DocAddress, Score};
+use tantivy::Score;
 
 use crate::locale::Locale;
 
-use super::run::LocaleResult;
+use super::run::{Candidate, LocaleResult};
 use super::types::Facets;
 
 /// The results of every locale searched, ranked together.
 pub struct Merged {
     /// Best locale first.
     pub results: Vec<LocaleResult>,
-    /// (merged score, index into `results`, document), best first.
-    pub ranked: Vec<(Score, usize, DocAddress)>,
+    /// (index into `results`, candidate with its merged score), best first.
+    pub ranked: Vec<(usize, Candidate)>,
     /// Matches over all locales, before paging.
     pub total: u64,
+    /// Of `total`, those that match the query's words.
+    pub lexical_total: u64,
     pub facets: Facets,
 }
 
@@ -45,30 +47,39 @@ pub fn merge(mut results: Vec<LocaleResult>) -> Merged {
     results.sort_by(|a, b| b.target.weight().total_cmp(&a.target.weight()));
     let multilingual = results.len() > 1;
     let mut total = 0;
+    let mut lexical_total = 0;
     let mut facets = Facets::default();
     let mut ranked = Vec::new();
     for (r, result) in results.iter().enumerate() {
         total += result.total;
+        lexical_total += result.lexical_total;
         facets.merge(result.facets.clone());
         let top = result
             .top
             .first()
-            .map_or(1.0, |(s, _)| *s)
+            .map_or(1.0, |c| c.score)
             .max(f32::EPSILON);
-        for &(score, address) in &result.top {
-            let merged = if multilingual {
-                score / top * result.target.weight()
+        for candidate in &result.top {
+            let score: Score = if multilingual {
+                candidate.score / top * result.target.weight()
             } else {
-                score
+                candidate.score
             };
-            ranked.push((merged, r, address));
+            ranked.push((
+                r,
+                Candidate {
+                    score,
+                    ..*candidate
+                },
+            ));
         }
     }
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
     Merged {
         results,
         ranked,
         total,
+        lexical_total,
         facets,
     }
 }

@@ -16,12 +16,14 @@ pub mod coverage;
 pub mod detect;
 pub mod expand;
 pub mod facets;
+pub mod fusion;
 pub mod limits;
 pub mod merge;
 pub mod page;
 pub mod plan;
 pub mod route;
 pub mod run;
+pub mod semantic;
 pub mod snippet;
 pub mod suggest;
 pub mod types;
@@ -37,6 +39,10 @@ use tantivy::schema::Value;
 
 use crate::analysis;
 use crate::article::meta::META_FIELDS;
+use crate::curation::Curation;
+use crate::curation::pins::Pins;
+use crate::curation::synonyms::Synonyms;
+use crate::embed::{Embedder, EmbedderIdentity};
 use crate::index::hitstore;
 use crate::index::layout::IndexDir;
 use crate::index::stored::SectionTable;
@@ -46,7 +52,7 @@ use crate::locale::{Language, Locale};
 pub use plan::Ranking;
 pub use types::{
     ArticleView, Facets, Filter, Hit, LocaleInfo, MetaView, SearchError, SearchRequest,
-    SearchResponse, SectionView, SuggestResponse, Suggestion,
+    SearchResponse, SectionView, SemanticStatus, SuggestResponse, Suggestion,
 };
 
 /// One locale's served generation and what searching builds over it.
@@ -55,6 +61,9 @@ pub struct LocaleIndex {
     reader: LocaleReader,
     /// Built on first use: most locales never get a suggest request.
     suggester: OnceLock<Arc<suggest::Suggester>>,
+    /// Whether its vectors were made by the engine's embedder (vectors of
+    /// another model mean nothing to its query vectors).
+    vectors_usable: bool,
 }
 
 /// A locale index is its generation's reader, with search-side caches.
@@ -66,11 +75,32 @@ impl Deref for LocaleIndex {
 }
 
 impl LocaleIndex {
-    fn open(dir: &IndexDir, locale: &Locale) -> Result<Option<LocaleIndex>, IndexError> {
-        Ok(LocaleReader::open(dir, locale)?.map(|reader| LocaleIndex {
+    fn open(
+        dir: &IndexDir,
+        locale: &Locale,
+        embedder: Option<&EmbedderIdentity>,
+    ) -> Result<Option<LocaleIndex>, IndexError> {
+        let Some(reader) = LocaleReader::open(dir, locale)? else {
+            return Ok(None);
+        };
+        let made_by = reader.vectors().map(|(_, info)| &info.embedder);
+        let vectors_usable = embedder.is_some() && made_by == embedder;
+        if let (Some(made_by), Some(embedder)) = (made_by, embedder)
+            && made_by != embedder
+        {
+            tracing::warn!(locale = %locale, index = ?made_by, configured = ?embedder,
+                "the index's vectors come from another embedder: semantic matching is off here until a reindex");
+        }
+        Ok(Some(LocaleIndex {
             reader,
             suggester: OnceLock::new(),
+            vectors_usable,
         }))
+    }
+
+    /// Whether semantic matching can search this locale.
+    pub fn has_vectors(&self) -> bool {
+        self.vectors_usable
     }
 
     /// The locale's title-and-heading completions, built on first call.
@@ -88,11 +118,14 @@ impl LocaleIndex {
             locale: self.locale.clone(),
             language: spec.code.to_string(),
             name: spec.name,
+            writing: spec.writing,
             analyzer: analysis::analyzer_name(self.language),
             documents: self.documents,
             generation: self.generation,
             size_bytes: self.size_bytes,
             labels: spec.labels,
+            vectors: self.vectors().map_or(0, |(v, _)| v.rows() as u64),
+            embedder: self.vectors().map(|(_, info)| info.embedder.clone()),
         }
     }
 }
@@ -115,29 +148,96 @@ impl Snapshot {
     }
 }
 
+/// The curated rules in force: synonyms analyzed for their locale, pins.
+#[derive(Debug, Default)]
+pub struct Curated {
+    synonyms: BTreeMap<Locale, Synonyms>,
+    pins: BTreeMap<Locale, Pins>,
+    /// What could not be read when they were loaded (`file:line: message`).
+    pub problems: Vec<String>,
+}
+
+impl Curated {
+    /// Analyzes `curation`'s synonyms with each locale's analyzer.
+    pub fn compile(curation: Curation) -> Curated {
+        let synonyms = curation
+            .synonyms
+            .iter()
+            .map(|(locale, rules)| {
+                let mut analyzer = analysis::build(locale.language());
+                (locale.clone(), Synonyms::compile(rules, &mut analyzer))
+            })
+            .collect();
+        Curated {
+            synonyms,
+            pins: curation.pins,
+            problems: curation.problems,
+        }
+    }
+
+    pub fn synonyms(&self, locale: &Locale) -> Option<&Synonyms> {
+        self.synonyms.get(locale).filter(|s| !s.is_empty())
+    }
+
+    pub fn pins(&self, locale: &Locale) -> Option<&Pins> {
+        self.pins.get(locale)
+    }
+}
+
 /// The search engine of one index folder.
 pub struct Engine {
     dir: IndexDir,
     snapshot: ArcSwap<Snapshot>,
+    /// Synonyms and pins, swapped whole when their files change.
+    curated: ArcSwap<Curated>,
     ranking: Ranking,
+    /// Query embedding, when an embedder is configured.
+    semantic: Option<semantic::Semantic>,
 }
 
 impl Engine {
     /// Opens every published locale of `dir`. A locale that fails to open is
     /// logged and left out; the others serve.
     pub fn open(dir: IndexDir) -> Engine {
+        Self::open_with(dir, None)
+    }
+
+    /// [`Engine::open`] with semantic matching through `embedder`.
+    pub fn open_with(dir: IndexDir, embedder: Option<Arc<dyn Embedder>>) -> Engine {
         let engine = Engine {
             dir,
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            curated: ArcSwap::from_pointee(Curated::default()),
             ranking: Ranking::default(),
+            semantic: embedder.map(semantic::Semantic::new),
         };
         engine.reload();
         engine
     }
 
+    /// Installs curated synonyms and pins (searches in flight keep theirs).
+    pub fn set_curation(&self, curation: Curation) {
+        self.curated.store(Arc::new(Curated::compile(curation)));
+    }
+
+    /// The curated rules in force.
+    pub fn curated(&self) -> Arc<Curated> {
+        self.curated.load_full()
+    }
+
+    /// The query side of semantic matching, if an embedder is configured.
+    pub fn semantic(&self) -> Option<&semantic::Semantic> {
+        self.semantic.as_ref()
+    }
+
     pub fn with_ranking(mut self, ranking: Ranking) -> Engine {
         self.ranking = ranking;
         self
+    }
+
+    /// Changes the ranking weights (evaluation compares configurations).
+    pub fn set_ranking(&mut self, ranking: Ranking) {
+        self.ranking = ranking;
     }
 
     pub fn index_dir(&self) -> &IndexDir {
@@ -168,7 +268,8 @@ impl Engine {
                 next.insert(locale, li.clone());
                 continue;
             }
-            match LocaleIndex::open(&self.dir, &locale) {
+            let embedder = self.semantic.as_ref().map(|s| s.identity());
+            match LocaleIndex::open(&self.dir, &locale, embedder) {
                 Ok(Some(li)) => {
                     for language in [li.language, Language::En, Language::Other] {
                         analysis::preload(language);
@@ -202,20 +303,38 @@ impl Engine {
             .collect()
     }
 
-    /// Runs a search: route → plan → run → merge → page.
+    /// Runs a search: route → plan → (embed the query) → run → merge → page.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         request.validate()?;
         let snapshot = self.snapshot.load_full();
-        let route = route::route(&snapshot, request, &self.ranking)?;
+        let curated = self.curated.load_full();
+        let route = route::route(&snapshot, request, &self.ranking, &curated)?;
         let depth = request.offset + request.limit;
+        let (vector, mut semantic) = self.query_vector(request, &route);
+        let semantic_query = vector.as_deref().map(|vector| run::SemanticQuery {
+            vector,
+            ratio: semantic.as_ref().map_or(0.0, |s| s.ratio),
+            fusion: &self.ranking.fusion,
+        });
         let results = route
             .targets
             .into_iter()
-            .map(|target| run::run(target, request, depth))
+            .map(|target| run::run(target, request, depth, semantic_query))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(status) = &mut semantic {
+            status.used = results.iter().any(|r| r.semantic);
+        }
         let merged = merge::merge(results);
-        let hits = page::page(&merged, request.offset, request.limit)?;
+        if let Some(status) = &mut semantic {
+            status.lexical_total = merged.lexical_total;
+        }
+        let pins = merged
+            .results
+            .first()
+            .and_then(|best| curated.pins(&best.target.index.locale))
+            .and_then(|pins| pins.rule(&request.q));
+        let hits = page::page(&merged, request.offset, request.limit, pins)?;
         let locales = merged.locales();
         let locale = locales.first().cloned();
         Ok(SearchResponse {
@@ -227,7 +346,63 @@ impl Engine {
             took_ms: elapsed_ms(started),
             hits,
             facets: merged.facets,
+            semantic,
+            search_id: None,
         })
+    }
+
+    /// The query's vector, when meaning is to be matched, and what the
+    /// response says about it. A failing embedder costs the search its
+    /// semantic half, never the search.
+    fn query_vector(
+        &self,
+        request: &SearchRequest,
+        route: &route::Route,
+    ) -> (Option<Arc<Vec<f32>>>, Option<SemanticStatus>) {
+        let unavailable = |ratio: f32, reason: String| SemanticStatus {
+            ratio,
+            used: false,
+            unavailable: Some(reason),
+            lexical_total: 0,
+        };
+        let Some(semantic) = &self.semantic else {
+            let asked = request.semantic_ratio.filter(|r| *r > 0.0);
+            let status = asked.map(|r| unavailable(r, "no embedder is configured".into()));
+            return (None, status);
+        };
+        let ratio = request
+            .semantic_ratio
+            .unwrap_or(self.ranking.fusion.semantic_ratio);
+        if ratio <= 0.0 {
+            let status = SemanticStatus {
+                ratio,
+                used: false,
+                unavailable: None,
+                lexical_total: 0,
+            };
+            return (None, Some(status));
+        }
+        if !route.targets.iter().any(|t| t.index.has_vectors()) {
+            semantic.count_unavailable("no_vectors");
+            let reason = "the index has no vectors from this embedder (reindex with it)".into();
+            return (None, Some(unavailable(ratio, reason)));
+        }
+        match semantic.query_vector(&request.q) {
+            Ok(vector) => {
+                let status = SemanticStatus {
+                    ratio,
+                    used: true,
+                    unavailable: None,
+                    lexical_total: 0,
+                };
+                (Some(vector), Some(status))
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "semantic matching unavailable: answering lexically");
+                semantic.count_unavailable(error.code());
+                (None, Some(unavailable(ratio, error.to_string())))
+            }
+        }
     }
 
     /// Completions of a partly typed query from titles and headings. Without

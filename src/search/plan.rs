@@ -19,6 +19,8 @@ use crate::index::stored::term_hash;
 use crate::language::Writing;
 use crate::locale::Language;
 
+use crate::curation::synonyms::Synonyms;
+
 use super::analyzers::QueryAnalyzers;
 use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, MAX_CONCEPTS};
 use super::expand;
@@ -58,6 +60,10 @@ pub struct Ranking {
     /// a locale is searched only if it recognises at least this share of
     /// the best locale's recognition of the query.
     pub merge_threshold: f32,
+    /// Weight of a curated synonym of a query word (at most the word's).
+    pub synonym: f32,
+    /// How semantic matches are fused with these lexical ones.
+    pub fusion: super::fusion::Fusion,
 }
 
 impl Default for Ranking {
@@ -81,6 +87,8 @@ impl Default for Ranking {
             proximity_slop: 2,
             proximity_depth: 50,
             merge_threshold: 0.5,
+            synonym: 0.8,
+            fusion: super::fusion::Fusion::default(),
         }
     }
 }
@@ -154,6 +162,8 @@ pub struct Context<'a> {
     pub fields: &'a Fields,
     pub language: Language,
     pub ranking: &'a Ranking,
+    /// The locale's curated synonyms.
+    pub synonyms: Option<&'a Synonyms>,
 }
 
 /// Document frequencies looked up once per query: planning asks for the
@@ -247,6 +257,9 @@ fn localized_concepts(
     let num_docs = ctx.searcher.num_docs().max(1);
     let mut concepts = group_concepts(&analysis::analyze(localized, text), ranking.alternative);
     concepts.truncate(MAX_CONCEPTS);
+    if let Some(synonyms) = ctx.synonyms {
+        add_synonyms(&mut concepts, synonyms, ranking.synonym);
+    }
     let body_title = [
         ctx.fields.text(TextField::Body),
         ctx.fields.text(TextField::Title),
@@ -287,6 +300,32 @@ fn localized_concepts(
         }
     }
     Ok(concepts)
+}
+
+/// Where a synonym rule's words occur in the query, its other side's words
+/// become alternatives of those concepts: word for word when both sides
+/// have as many words, else every word of the other side for each.
+fn add_synonyms(concepts: &mut [Concept], synonyms: &Synonyms, weight: f32) {
+    let words: Vec<String> = concepts.iter().map(|c| c.terms[0].0.clone()).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let found: Vec<(usize, usize, Vec<String>)> = synonyms
+        .matches(&words)
+        .map(|(first, n, tokens)| (first, n, tokens.to_vec()))
+        .collect();
+    for (first, n, tokens) in found {
+        for (k, concept) in concepts[first..first + n].iter_mut().enumerate() {
+            let alternatives: &[String] = if tokens.len() == n {
+                &tokens[k..k + 1]
+            } else {
+                &tokens
+            };
+            for token in alternatives {
+                if !concept.terms.iter().any(|(t, _)| t == token) {
+                    concept.terms.push((token.clone(), weight));
+                }
+            }
+        }
+    }
 }
 
 /// One clause per (concept form, localized field) that occurs in the

@@ -11,7 +11,7 @@ use super::analyzers::QueryAnalyzers;
 use super::detect;
 use super::plan::{self, Plan, Ranking};
 use super::types::{SearchError, SearchRequest};
-use super::{LocaleIndex, Snapshot};
+use super::{Curated, LocaleIndex, Snapshot};
 
 /// One locale to search, planned.
 pub struct Target {
@@ -41,6 +41,7 @@ pub fn route(
     snapshot: &Snapshot,
     request: &SearchRequest,
     ranking: &Ranking,
+    curated: &Curated,
 ) -> Result<Route, SearchError> {
     if snapshot.locales.is_empty() {
         return Err(SearchError::NoIndex);
@@ -49,7 +50,7 @@ pub fn route(
     if let Some(locale) = &request.locale {
         let index = snapshot.get(locale)?.clone();
         return Ok(Route {
-            targets: vec![target(index, 1.0, &request.q, ranking)?],
+            targets: vec![target(index, 1.0, &request.q, ranking, curated)?],
             detected: false,
         });
     }
@@ -58,7 +59,13 @@ pub fn route(
     let mut candidates = Vec::with_capacity(detection.candidates.len());
     for candidate in &detection.candidates {
         if let Some(index) = snapshot.locales.get(&candidate.locale) {
-            candidates.push(target(index.clone(), candidate.prior, &request.q, ranking)?);
+            candidates.push(target(
+                index.clone(),
+                candidate.prior,
+                &request.q,
+                ranking,
+                curated,
+            )?);
         }
     }
     Ok(Route {
@@ -83,6 +90,7 @@ fn target(
     prior: f32,
     query: &str,
     ranking: &Ranking,
+    curated: &Curated,
 ) -> Result<Target, SearchError> {
     let searcher = index.searcher();
     let mut analyzers = QueryAnalyzers::for_language(index.language);
@@ -93,6 +101,7 @@ fn target(
             fields: index.fields(),
             language: index.language,
             ranking,
+            synonyms: curated.synonyms(&index.locale),
         },
         &mut analyzers,
     )?;

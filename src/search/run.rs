@@ -1,5 +1,6 @@
-//! Running one locale's plan: its best documents, how many match, and the
-//! facet counts of the matches.
+//! Running one locale's plan: its best documents — by words, and by
+//! meaning when the query has a vector and the locale vectors — how many
+//! match, and the facet counts of the (lexical) matches.
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
@@ -7,16 +8,39 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Score, Term};
 
 use super::facets::FacetCounter;
+use super::fusion::{self, Fusion, SemanticCandidate};
 use super::route::Target;
 use super::types::{Facets, Filter, SearchError, SearchRequest};
+
+/// A query's vector and how much it weighs, for one search.
+#[derive(Debug, Clone, Copy)]
+pub struct SemanticQuery<'a> {
+    pub vector: &'a [f32],
+    /// 0..=1, above 0.
+    pub ratio: f32,
+    pub fusion: &'a Fusion,
+}
+
+/// One ranked document of a locale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub score: Score,
+    pub address: DocAddress,
+    /// The section a semantic match points to, when meaning ranked it.
+    pub section: Option<u16>,
+}
 
 /// The outcome of searching one locale.
 pub struct LocaleResult {
     pub target: Target,
     /// Best first; at most the requested page's depth.
-    pub top: Vec<(Score, DocAddress)>,
+    pub top: Vec<Candidate>,
     pub total: u64,
+    /// Of `total`, the documents that match the query's words.
+    pub lexical_total: u64,
     pub facets: Facets,
+    /// Whether this locale's vectors were searched.
+    pub semantic: bool,
 }
 
 /// Searches `target`'s locale for the best `depth` documents.
@@ -24,19 +48,64 @@ pub fn run(
     target: Target,
     request: &SearchRequest,
     depth: usize,
+    semantic: Option<SemanticQuery<'_>>,
 ) -> Result<LocaleResult, SearchError> {
-    if target.plan.is_empty() {
+    let semantic = semantic.filter(|s| s.ratio > 0.0 && target.index.vectors().is_some());
+    let lexical_depth = match &semantic {
+        Some(s) => depth.max(s.fusion.candidates),
+        None => depth,
+    };
+    let (lexical, total, facets) = lexical(&target, request, lexical_depth)?;
+    let Some(semantic) = semantic else {
+        let top = lexical
+            .into_iter()
+            .map(|(score, address)| Candidate {
+                score,
+                address,
+                section: None,
+            })
+            .collect();
         return Ok(LocaleResult {
             target,
-            top: Vec::new(),
-            total: 0,
-            facets: Facets::default(),
+            top,
+            total,
+            lexical_total: total,
+            facets,
+            semantic: false,
         });
+    };
+    let candidates = semantic_candidates(&target, request, &semantic, lexical_depth)?;
+    let mut fused = fusion::fuse(&lexical, &candidates, semantic.ratio, semantic.fusion);
+    let found_by_meaning_alone = fused.iter().filter(|f| !f.lexical).count() as u64;
+    fused.truncate(depth);
+    Ok(LocaleResult {
+        target,
+        top: fused
+            .into_iter()
+            .map(|f| Candidate {
+                score: f.score,
+                address: f.address,
+                section: f.section,
+            })
+            .collect(),
+        total: total + found_by_meaning_alone,
+        lexical_total: total,
+        facets,
+        semantic: true,
+    })
+}
+
+type Lexical = (Vec<(Score, DocAddress)>, u64, Facets);
+
+/// The lexical top `depth`, total and facets.
+fn lexical(target: &Target, request: &SearchRequest, depth: usize) -> Result<Lexical, SearchError> {
+    if target.plan.is_empty() {
+        return Ok((Vec::new(), 0, Facets::default()));
     }
     let mut coverage = target.plan.query.clone();
     // Pages stay consistent: every returned document is rescored.
     coverage.rescore_depth = coverage.rescore_depth.max(depth);
-    let query = filtered(Box::new(coverage), &request.filters, &target)?;
+    let query = filtered(Box::new(coverage), &request.filters, target)?;
     let (top, total, facets) = target.index.searcher().search(
         &query,
         &(
@@ -45,12 +114,37 @@ pub fn run(
             FacetCounter,
         ),
     )?;
-    Ok(LocaleResult {
-        target,
-        top,
-        total: total as u64,
-        facets,
-    })
+    Ok((top, total as u64, facets))
+}
+
+/// The articles closest in meaning, as documents that pass the filters.
+fn semantic_candidates(
+    target: &Target,
+    request: &SearchRequest,
+    semantic: &SemanticQuery<'_>,
+    depth: usize,
+) -> Result<Vec<SemanticCandidate>, SearchError> {
+    let Some((vectors, _)) = target.index.vectors() else {
+        return Ok(Vec::new());
+    };
+    let mut candidates = Vec::new();
+    for m in vectors.search(semantic.vector, depth, semantic.fusion.section_weight) {
+        let Some(address) = target.index.find(m.id)? else {
+            continue;
+        };
+        let passes = request
+            .filters
+            .iter()
+            .all(|f| target.index.meta_value(address, f.field).as_deref() == Some(&f.value));
+        if passes {
+            candidates.push(SemanticCandidate {
+                address,
+                similarity: m.score,
+                section: m.section,
+            });
+        }
+    }
+    Ok(candidates)
 }
 
 /// `query` restricted to documents matching every filter (which add no score).

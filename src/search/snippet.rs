@@ -10,6 +10,8 @@
 //! invariants (property-tested): the text is the article's; a mark spans
 //! whole tokens. The doors render it (`<mark>` HTML, terminal styles).
 
+use std::ops::Range;
+
 use crate::html::Highlighted;
 use crate::index::hitstore;
 use crate::index::stored::{StoredSection, TermVector};
@@ -95,19 +97,25 @@ pub fn snippet(
     highlight: &Highlighter,
     concept_weights: &[f32],
     shape: Shape,
+    within: Option<Range<usize>>,
 ) -> Snippet {
     let target = shape.chars;
-    let marks = find_marks(body, termvec, highlight);
+    // The part of the body the snippet may show: all of it, or one section.
+    let (lo, hi) = within.map_or((0, body.len()), |r| {
+        (r.start.min(body.len()), r.end.min(body.len()))
+    });
+    let mut marks = find_marks(body, termvec, highlight);
+    marks.retain(|m| m.start >= lo && m.end <= hi);
 
     // The region read as text: the window and enough around it for the cut.
     let margin = target * 8;
     let window = best_window(body, &marks, concept_weights, target);
     let (from, to) = match window {
         Some((first, last)) => (
-            marks[first].start.saturating_sub(margin),
-            marks[last].end.max(marks[first].start) + margin,
+            marks[first].start.saturating_sub(margin).max(lo),
+            (marks[last].end.max(marks[first].start) + margin).min(hi),
         ),
-        None => (0, margin),
+        None => (lo, (lo + margin).min(hi)),
     };
     let (region_start, region) = hitstore::str_at(body, from, to);
     let region_end = region_start + region.len();
@@ -144,8 +152,8 @@ pub fn snippet(
         start,
         end,
         &local,
-        region_start > 0,
-        region_end < body.len(),
+        region_start > lo,
+        region_end < hi,
     );
     Snippet {
         matched: local.iter().any(|m| m.start >= start && m.end <= end),
@@ -456,6 +464,7 @@ mod tests {
             &highlight(&terms),
             &[1.0, 1.0],
             SPACED,
+            None,
         );
         assert!(
             s.text
@@ -481,6 +490,7 @@ mod tests {
             &highlight(&terms),
             &[0.7, 0.1],
             SPACED,
+            None,
         );
         assert!(
             s.text.to_html().contains("<mark>reset</mark>"),
@@ -499,6 +509,7 @@ mod tests {
             &highlight(&["invoice"]),
             &[1.0],
             SPACED,
+            None,
         );
         assert_eq!(
             s.text.to_html(),
@@ -519,6 +530,7 @@ mod tests {
             &highlight(&terms),
             &[1.0, 0.5, 1.0],
             UNSPACED,
+            None,
         );
         assert!(
             s.text.to_html().starts_with("<mark>請求書</mark>は"),
@@ -545,6 +557,7 @@ mod tests {
             &highlight(&["関西", "国際"]),
             &[1.0, 1.0],
             UNSPACED,
+            None,
         );
         assert_eq!(s.text.to_html(), "<mark>関西国際</mark>空港に着く");
         let s = snippet(
@@ -554,6 +567,7 @@ mod tests {
             &highlight(&["関西国際空港", "国際"]),
             &[1.0, 1.0],
             UNSPACED,
+            None,
         );
         assert_eq!(s.text.to_html(), "<mark>関西国際空港</mark>に着く");
     }
@@ -568,6 +582,7 @@ mod tests {
             &Highlighter::default(),
             &[],
             SPACED,
+            None,
         );
         assert_eq!(s.text.to_html(), "First words of the article. More.");
         assert!(!s.matched);
@@ -599,7 +614,41 @@ mod tests {
             &highlight(&["invoice"]),
             &[1.0],
             SPACED,
+            None,
         );
         assert_eq!(s.section, Some(1));
+    }
+
+    #[test]
+    fn a_section_bounds_the_passage() {
+        let body = "alpha invoice text\nbeta section about refunds\ngamma invoice";
+        let sections = vec![
+            StoredSection {
+                anchor: "a".into(),
+                heading: "A".into(),
+                level: 2,
+                start: 0,
+                end: 18,
+            },
+            StoredSection {
+                anchor: "b".into(),
+                heading: "B".into(),
+                level: 2,
+                start: 19,
+                end: 45,
+            },
+        ];
+        let s = snippet(
+            body.as_bytes(),
+            &vector(body, &["invoice"]),
+            &sections,
+            &highlight(&["invoice"]),
+            &[1.0],
+            SPACED,
+            Some(19..45),
+        );
+        assert_eq!(s.text.text, "beta section about refunds");
+        assert_eq!(s.section, Some(1));
+        assert!(!s.matched);
     }
 }

@@ -21,7 +21,7 @@ use crate::locale::Locale;
 use super::limits::{self, Bounded, MAX_QUERY_CHARS};
 
 /// A search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SearchRequest {
     /// The user's text, searched as text: no operators or field syntax.
     pub q: String,
@@ -33,6 +33,9 @@ pub struct SearchRequest {
     pub offset: usize,
     /// Only articles with these metadata values (facets).
     pub filters: Vec<Filter>,
+    /// Weight of meaning against words, 0..=1 (0: lexical only); the
+    /// engine's tuned default when absent.
+    pub semantic_ratio: Option<f32>,
 }
 
 /// Only articles whose `field` is `value`.
@@ -65,7 +68,13 @@ impl SearchRequest {
             limit: limits::SEARCH_LIMIT.default,
             offset: limits::SEARCH_OFFSET.default,
             filters: Vec::new(),
+            semantic_ratio: None,
         }
+    }
+
+    pub fn semantic_ratio(mut self, ratio: f32) -> Self {
+        self.semantic_ratio = Some(ratio);
+        self
     }
 
     pub fn locale(mut self, locale: Locale) -> Self {
@@ -83,6 +92,9 @@ impl SearchRequest {
         limits::check_query(&self.q)?;
         limits::SEARCH_LIMIT.check(self.limit as i64)?;
         limits::SEARCH_OFFSET.check(self.offset as i64)?;
+        if let Some(ratio) = self.semantic_ratio {
+            limits::check_semantic_ratio(ratio)?;
+        }
         Ok(())
     }
 }
@@ -105,6 +117,30 @@ pub struct SearchResponse {
     pub took_ms: f64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// Whether meaning was matched besides words, and if not, why; absent
+    /// when no embedder is configured and none was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticStatus>,
+    /// This search's random identifier, for click events (`POST /events`);
+    /// absent when analytics is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_id: Option<String>,
+}
+
+/// How a search used semantic matching.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SemanticStatus {
+    /// The weight of meaning used (0: words only).
+    pub ratio: f32,
+    /// Whether query and article vectors were compared.
+    pub used: bool,
+    /// Why not, when it was wanted: no embedder, no vectors, or the
+    /// embedder's failure (the results are then lexical).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// Of `total`, the articles that match the query's words (the others
+    /// were found by meaning alone).
+    pub lexical_total: u64,
 }
 
 /// One article in the results.
@@ -126,6 +162,13 @@ pub struct Hit {
     #[schema(value_type = String)]
     pub snippet: Highlighted,
     pub score: f32,
+    /// Put first by a curated rule for this query (absent otherwise).
+    #[serde(skip_serializing_if = "is_false")]
+    pub pinned: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 fn as_html<S: Serializer>(text: &Highlighted, serializer: S) -> Result<S::Ok, S::Error> {
@@ -307,6 +350,10 @@ pub struct LocaleInfo {
     /// The language's name for itself (`日本語`); absent for languages
     /// without an analyzer of their own.
     pub name: Option<&'static str>,
+    /// The scripts the language is written in (`kana`, `han`, `latin`…):
+    /// the search box asks the server to detect the language of a query in
+    /// another script.
+    pub writing: &'static [crate::language::Writing],
     /// Name of the analyzer registered for the locale's text fields.
     pub analyzer: String,
     pub documents: u64,
@@ -314,11 +361,15 @@ pub struct LocaleInfo {
     pub size_bytes: u64,
     /// The search box's texts in the locale's language.
     pub labels: Labels,
+    /// Article and section vectors for semantic matching (0: none).
+    pub vectors: u64,
+    /// What made them.
+    pub embedder: Option<crate::embed::EmbedderIdentity>,
 }
 
 /// Why a search could not run. Every variant but the last two is the
 /// caller's to fix.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SearchError {
     #[error("the query is empty")]
     EmptyQuery,
@@ -331,6 +382,8 @@ pub enum SearchError {
         requested: String,
         available: Vec<String>,
     },
+    #[error("semantic_ratio must be between 0 and 1, got {0}")]
+    InvalidSemanticRatio(f32),
     #[error("no filter {name:?}; filters: {}", meta::facets().map(|m| m.name).collect::<Vec<_>>().join(", "))]
     UnknownFilter { name: String },
     #[error("no index is loaded (run `kensaku index` first)")]
@@ -348,6 +401,7 @@ impl SearchError {
             SearchError::OutOfRange { bound, .. } => bound.code,
             SearchError::UnknownLocale { .. } => "unknown_locale",
             SearchError::UnknownFilter { .. } => "unknown_filter",
+            SearchError::InvalidSemanticRatio(_) => "invalid_semantic_ratio",
             SearchError::NoIndex => "no_index",
             SearchError::Internal(_) => "internal",
         }

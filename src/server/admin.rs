@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::curation::CurationConfig;
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::search::Engine;
 
@@ -27,16 +28,24 @@ pub struct Reindexer {
     corpus: Corpus,
     dir: IndexDir,
     options: BuildOptions,
+    /// Reloaded after each reindex too.
+    curation: CurationConfig,
     running: AtomicBool,
     status: Mutex<ReindexStatus>,
 }
 
 impl Reindexer {
-    pub fn new(corpus: Corpus, dir: IndexDir, options: BuildOptions) -> Reindexer {
+    pub fn new(
+        corpus: Corpus,
+        dir: IndexDir,
+        options: BuildOptions,
+        curation: CurationConfig,
+    ) -> Reindexer {
         Reindexer {
             corpus,
             dir,
             options,
+            curation,
             running: AtomicBool::new(false),
             status: Mutex::new(ReindexStatus {
                 state: "idle",
@@ -74,6 +83,7 @@ impl Reindexer {
             .spawn(move || {
                 let result = index::build(&this.corpus, &this.dir, &this.options);
                 let ok = result.is_ok();
+                engine.set_curation(this.curation.load());
                 {
                     let mut status = this.status.lock().expect("status lock");
                     status.finished_at = Some(now());

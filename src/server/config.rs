@@ -12,7 +12,11 @@ use serde::Deserialize;
 
 use ipnet::IpNet;
 
+use crate::analytics::AnalyticsConfig;
 use crate::article::UrlTemplate;
+use crate::curation::CurationConfig;
+use crate::embed::config::EmbedderArgs;
+use crate::index::embedding::EmbedOptions;
 
 /// Largest accepted request body (a search's JSON parameters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -70,6 +74,30 @@ pub struct ServeArgs {
         value_parser = parse_network
     )]
     pub trusted_proxies: Vec<IpNet>,
+    #[command(flatten)]
+    pub embedder: EmbedderArgs,
+    #[command(flatten)]
+    pub vectors: crate::cli::VectorArgs,
+    #[command(flatten)]
+    pub curation: crate::cli::CurationArgs,
+    /// Search analytics: `on` or `off` [default: on].
+    #[arg(long, env = "KENSAKU_ANALYTICS")]
+    pub analytics: Option<Switch>,
+    /// Folder of the analytics database [default: `analytics` beside the
+    /// index folder].
+    #[arg(long, env = "KENSAKU_ANALYTICS_DIR")]
+    pub analytics_dir: Option<PathBuf>,
+    /// Days of analytics kept [default: 90].
+    #[arg(long, env = "KENSAKU_ANALYTICS_RETENTION_DAYS")]
+    pub analytics_retention_days: Option<u32>,
+}
+
+/// A feature switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -96,6 +124,14 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     trusted_proxies: Option<Vec<String>>,
     admin_key: Option<String>,
+    /// `[embedder]`: url, model, dimensions, query_prefix, passage_prefix,
+    /// modality_field, timeout_ms, batch, concurrency.
+    embedder: Option<EmbedderArgs>,
+    synonyms: Option<PathBuf>,
+    pins: Option<PathBuf>,
+    analytics: Option<Switch>,
+    analytics_dir: Option<PathBuf>,
+    analytics_retention_days: Option<u32>,
 }
 
 /// An address (`10.0.0.2`) or a network (`172.16.0.0/12`).
@@ -146,6 +182,12 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     pub trusted_proxies: Vec<IpNet>,
     pub admin_key: Option<AdminKey>,
+    /// How builds embed, and the query embedder's settings (none: lexical).
+    pub embed: Option<EmbedOptions>,
+    /// Curated synonyms and pins.
+    pub curation: CurationConfig,
+    /// Search analytics (none: off).
+    pub analytics: Option<AnalyticsConfig>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     pub client_request_timeout: Duration,
@@ -160,15 +202,17 @@ impl ServerConfig {
             None => FileConfig::default(),
         };
         let admin_key = std::env::var("KENSAKU_ADMIN_KEY").ok().or(file.admin_key);
+        let index_dir = args
+            .index_dir
+            .clone()
+            .or(file.index_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("index"));
         Ok(ServerConfig {
             addr: args
                 .addr
                 .or(file.addr)
                 .unwrap_or_else(|| ([127, 0, 0, 1], 7700).into()),
-            index_dir: args
-                .index_dir
-                .or(file.index_dir)
-                .unwrap_or_else(|| PathBuf::from("index")),
+            index_dir: index_dir.clone(),
             corpus: args.corpus.or(file.corpus),
             urls: UrlTemplate::new(
                 args.base_url
@@ -207,11 +251,40 @@ impl ServerConfig {
                 args.trusted_proxies
             },
             admin_key: admin_key.as_deref().and_then(AdminKey::new),
+            embed: args
+                .vectors
+                .embed_options(&args.embedder.clone().or(file.embedder.unwrap_or_default())),
+            curation: CurationConfig {
+                synonyms: args.curation.synonyms.clone().or(file.synonyms),
+                pins: args.curation.pins.clone().or(file.pins),
+            },
+            analytics: match args.analytics.or(file.analytics).unwrap_or(Switch::On) {
+                Switch::Off => None,
+                Switch::On => Some(AnalyticsConfig {
+                    dir: args
+                        .analytics_dir
+                        .clone()
+                        .or(file.analytics_dir)
+                        .unwrap_or_else(|| beside(&index_dir, "analytics")),
+                    retention_days: args
+                        .analytics_retention_days
+                        .or(file.analytics_retention_days)
+                        .unwrap_or(90)
+                        .max(1),
+                }),
+            },
             max_body_bytes: MAX_BODY_BYTES,
             client_request_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(10),
         })
     }
+}
+
+/// A folder named `name` in the folder that holds `dir` (`index` →
+/// `analytics`, `/data/index` → `/data/analytics`).
+fn beside(dir: &Path, name: &str) -> PathBuf {
+    dir.parent()
+        .map_or_else(|| PathBuf::from(name), |p| p.join(name))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

@@ -4,7 +4,9 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::analytics::Analytics;
 use crate::search::Engine;
+use crate::search::semantic::Semantic;
 
 /// The server's metrics, registered in their own registry.
 pub struct Metrics {
@@ -89,7 +91,7 @@ impl Metrics {
     }
 
     /// The text exposition format, with index gauges read now.
-    pub fn render(&self, engine: &Engine) -> String {
+    pub fn render(&self, engine: &Engine, analytics: Option<&Analytics>) -> String {
         for info in engine.locales() {
             let locale = info.locale.as_str();
             self.documents
@@ -104,7 +106,135 @@ impl Metrics {
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
-        String::from_utf8(out).unwrap_or_default()
+        let mut text = String::from_utf8(out).unwrap_or_default();
+        if let Some(semantic) = engine.semantic() {
+            render_semantic(semantic, &mut text);
+        }
+        if let Some(analytics) = analytics {
+            render_analytics(analytics, &mut text);
+        }
+        text
+    }
+}
+
+/// Analytics' counters: what was recorded, dropped (queue full or database
+/// failing), the database's write errors and rejected events.
+fn render_analytics(analytics: &Analytics, out: &mut String) {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = &analytics.stats;
+    let counters = [
+        (
+            "kensaku_analytics_searches_recorded_total",
+            "Settled searches written to the analytics database",
+            &stats.searches_recorded,
+        ),
+        (
+            "kensaku_analytics_clicks_recorded_total",
+            "Result clicks written to the analytics database",
+            &stats.clicks_recorded,
+        ),
+        (
+            "kensaku_analytics_dropped_total",
+            "Analytics records dropped (queue full or database failing); searches are never delayed",
+            &stats.dropped,
+        ),
+        (
+            "kensaku_analytics_write_errors_total",
+            "Failed writes of the analytics database",
+            &stats.write_errors,
+        ),
+        (
+            "kensaku_analytics_events_rejected_total",
+            "Search-box events refused (unknown search, replayed, malformed)",
+            &stats.events_rejected,
+        ),
+    ];
+    for (name, help, counter) in counters {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            counter.load(Relaxed)
+        );
+    }
+}
+
+/// The embedder's counters, in the text exposition format: its requests,
+/// failures and latency per modality (queries of searches, passages of
+/// builds), the query-vector cache, and searches answered without meaning.
+fn render_semantic(semantic: &Semantic, out: &mut String) {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = semantic.embedder().stats();
+    let modalities = ["query", "passage"];
+    out.push_str("# HELP kensaku_embedder_requests_total Requests to the embedder by modality\n");
+    out.push_str("# TYPE kensaku_embedder_requests_total counter\n");
+    for (i, m) in modalities.iter().enumerate() {
+        let n = stats.requests[i].load(Relaxed);
+        let _ = writeln!(
+            out,
+            "kensaku_embedder_requests_total{{modality=\"{m}\"}} {n}"
+        );
+    }
+    out.push_str(
+        "# HELP kensaku_embedder_errors_total Failed embedder requests by modality and reason\n",
+    );
+    out.push_str("# TYPE kensaku_embedder_errors_total counter\n");
+    for (i, m) in modalities.iter().enumerate() {
+        for (code, n) in stats.errors(i) {
+            let _ = writeln!(
+                out,
+                "kensaku_embedder_errors_total{{modality=\"{m}\",reason=\"{code}\"}} {n}"
+            );
+        }
+    }
+    out.push_str(
+        "# HELP kensaku_embedder_request_duration_seconds Embedder request latency by modality\n",
+    );
+    out.push_str("# TYPE kensaku_embedder_request_duration_seconds histogram\n");
+    for (i, m) in modalities.iter().enumerate() {
+        let h = stats.latency(i);
+        for (bound, n) in &h.buckets {
+            let _ = writeln!(
+                out,
+                "kensaku_embedder_request_duration_seconds_bucket{{modality=\"{m}\",le=\"{bound}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "kensaku_embedder_request_duration_seconds_bucket{{modality=\"{m}\",le=\"+Inf\"}} {}",
+            h.count
+        );
+        let _ = writeln!(
+            out,
+            "kensaku_embedder_request_duration_seconds_sum{{modality=\"{m}\"}} {}",
+            h.sum_seconds
+        );
+        let _ = writeln!(
+            out,
+            "kensaku_embedder_request_duration_seconds_count{{modality=\"{m}\"}} {}",
+            h.count
+        );
+    }
+    out.push_str("# HELP kensaku_query_vector_cache_total Query vectors served from the cache (hit) or embedded (miss)\n");
+    out.push_str("# TYPE kensaku_query_vector_cache_total counter\n");
+    let _ = writeln!(
+        out,
+        "kensaku_query_vector_cache_total{{result=\"hit\"}} {}",
+        semantic.cache_hits.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "kensaku_query_vector_cache_total{{result=\"miss\"}} {}",
+        semantic.cache_misses.load(Relaxed)
+    );
+    out.push_str("# HELP kensaku_semantic_unavailable_total Searches that wanted meaning and answered lexically, by reason\n");
+    out.push_str("# TYPE kensaku_semantic_unavailable_total counter\n");
+    for (reason, n) in semantic.unavailable() {
+        let _ = writeln!(
+            out,
+            "kensaku_semantic_unavailable_total{{reason=\"{reason}\"}} {n}"
+        );
     }
 }
 

@@ -7,6 +7,7 @@
 mod admin;
 pub mod config;
 mod error;
+mod events;
 mod metrics;
 pub mod openapi;
 mod pages;
@@ -36,6 +37,13 @@ const WIDGET_JS: &str = include_str!("../../web/widget.js");
 const WIDGET_CSS: &str = include_str!("../../web/widget.css");
 const DEMO_JS: &str = include_str!("../../web/demo.js");
 const DEMO_CSS: &str = include_str!("../../web/demo.css");
+const DASHBOARD_JS: &str = include_str!("../../web/dashboard.js");
+
+/// The analytics dashboard page (its data comes from the admin reports,
+/// with the key the reader types in).
+async fn dashboard(state: web::Data<AppState>) -> HttpResponse {
+    pages::html(pages::dashboard(&state.engine.locales()))
+}
 
 /// Starts the server and blocks until it shuts down (SIGTERM/SIGINT:
 /// graceful, in-flight requests finish).
@@ -45,15 +53,28 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     let corpus = Corpus::from_option(config.corpus.as_deref())?;
     let build_options = BuildOptions {
         urls: config.urls.clone(),
+        embed: config.embed.clone(),
         ..Default::default()
     };
-    let engine = Arc::new(open_or_build(&dir, &corpus, &build_options)?);
-    spawn_reload_watcher(&engine, config.reload_interval);
+    let embedder = config.embed.as_ref().map(|e| e.embedder.clone());
+    let engine = Arc::new(open_or_build(&dir, &corpus, &build_options, embedder)?);
+    engine.set_curation(config.curation.load());
+    spawn_reload_watcher(&engine, config.reload_interval, config.curation.clone());
+    let analytics = config.analytics.clone().map(|a| {
+        tracing::info!(dir = %a.dir.display(), retention_days = a.retention_days, "analytics on");
+        Arc::new(crate::analytics::Analytics::start(a))
+    });
     let state = web::Data::new(AppState {
         engine: engine.clone(),
         metrics: metrics::Metrics::new(),
-        reindexer: Arc::new(admin::Reindexer::new(corpus, dir, build_options)),
+        reindexer: Arc::new(admin::Reindexer::new(
+            corpus,
+            dir,
+            build_options,
+            config.curation.clone(),
+        )),
         admin_key: config.admin_key.clone(),
+        analytics: analytics.clone(),
     });
     // The server's workers start in this system's runtime.
     let system = actix_web::rt::System::new();
@@ -69,22 +90,35 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
         );
     }
     system.block_on(server)?;
+    if let Some(analytics) = analytics {
+        // What searches handed over before the stop is written.
+        analytics.shutdown();
+    }
     tracing::info!("server stopped");
     Ok(())
 }
 
 /// The engine over `dir`, after building the index from `corpus` if there
-/// is none yet.
+/// is none yet. That first build publishes a lexical index even when the
+/// embedder fails: a server with no index at all serves nobody.
 fn open_or_build(
     dir: &IndexDir,
     corpus: &Corpus,
     options: &BuildOptions,
+    embedder: Option<Arc<dyn crate::embed::Embedder>>,
 ) -> anyhow::Result<Engine> {
-    let engine = Engine::open(dir.clone());
+    let engine = Engine::open_with(dir.clone(), embedder);
     if engine.snapshot().locales.is_empty() {
         tracing::info!(corpus = %corpus.describe(), index = %dir.root().display(), "no index yet: building it");
-        let report = index::build(corpus, dir, options)
+        let mut options = options.clone();
+        if let Some(embed) = &mut options.embed {
+            embed.lexical_fallback = true;
+        }
+        let report = index::build(corpus, dir, &options)
             .with_context(|| format!("building the index from {}", corpus.describe()))?;
+        if let Some(failed) = report.embedding.as_ref().and_then(|e| e.failed.as_ref()) {
+            tracing::warn!(error = %failed, "the index was built without vectors: semantic matching is off until a reindex");
+        }
         tracing::info!(
             documents = report.documents(),
             seconds = report.elapsed.as_secs_f64(),
@@ -172,6 +206,17 @@ fn routes_config(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(reindex_status))
             .default_service(web::to(method_not_allowed)),
     )
+    .service(
+        web::resource("/events")
+            .route(web::post().to(events::event))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(get("/admin/analytics/top-queries").route(web::get().to(events::top_queries)))
+    .service(get("/admin/analytics/no-results").route(web::get().to(events::no_results)))
+    .service(get("/admin/analytics/no-clicks").route(web::get().to(events::no_clicks)))
+    .service(get("/admin/analytics/daily").route(web::get().to(events::daily)))
+    .service(get("/admin/analytics/click-through").route(web::get().to(events::click_through)))
+    .service(get("/admin/dashboard").route(web::get().to(dashboard)))
     .service(get("/").route(web::get().to(home)))
     .service(get("/docs/{locale}/{path:.*}").route(web::get().to(doc_page)))
     .service(
@@ -185,6 +230,10 @@ fn routes_config(cfg: &mut web::ServiceConfig) {
         get("/demo.js").route(web::get().to(|| asset(DEMO_JS, "text/javascript; charset=utf-8"))),
     )
     .service(get("/demo.css").route(web::get().to(|| asset(DEMO_CSS, "text/css; charset=utf-8"))))
+    .service(
+        get("/dashboard.js")
+            .route(web::get().to(|| asset(DASHBOARD_JS, "text/javascript; charset=utf-8"))),
+    )
     .default_service(web::to(not_found));
 }
 
@@ -314,8 +363,13 @@ async fn request_id_header(
 }
 
 /// Polls the index folder for generations published by another process (an
-/// indexer job, another replica's reindex) and switches to them.
-fn spawn_reload_watcher(engine: &Arc<Engine>, interval: Option<std::time::Duration>) {
+/// indexer job, another replica's reindex) and switches to them; reloads the
+/// curated synonyms and pins when one of their files changes.
+fn spawn_reload_watcher(
+    engine: &Arc<Engine>,
+    interval: Option<std::time::Duration>,
+    curation: crate::curation::CurationConfig,
+) {
     let Some(interval) = interval else {
         return;
     };
@@ -323,6 +377,7 @@ fn spawn_reload_watcher(engine: &Arc<Engine>, interval: Option<std::time::Durati
     std::thread::Builder::new()
         .name("kensaku-reload".into())
         .spawn(move || {
+            let mut stamp = curation.stamp();
             loop {
                 std::thread::sleep(interval);
                 let Some(engine) = engine.upgrade() else {
@@ -330,6 +385,12 @@ fn spawn_reload_watcher(engine: &Arc<Engine>, interval: Option<std::time::Durati
                 };
                 if engine.reload() {
                     tracing::info!("switched to a newly published index generation");
+                }
+                let now = curation.stamp();
+                if now != stamp {
+                    stamp = now;
+                    engine.set_curation(curation.load());
+                    tracing::info!("curated synonyms and pins reloaded");
                 }
             }
         })

@@ -34,6 +34,12 @@ use super::routes;
         routes::openapi,
         routes::reindex,
         routes::reindex_status,
+        super::events::event,
+        super::events::top_queries,
+        super::events::no_results,
+        super::events::no_clicks,
+        super::events::daily,
+        super::events::click_through,
     ),
     components(schemas(super::error::ErrorBody)),
     modifiers(&BearerAuth, &Middleware)

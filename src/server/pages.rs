@@ -89,6 +89,43 @@ pub fn home(lang: &str, locales: &[LocaleInfo]) -> String {
     page(lang, "kensaku — docs search demo", locales, &main, "/")
 }
 
+/// The analytics dashboard: what readers search and do not find. Its data
+/// comes from the admin reports (`/admin/analytics/…`), fetched by
+/// `dashboard.js` with the admin key typed into the page (kept for the
+/// tab's session only).
+pub fn dashboard(locales: &[LocaleInfo]) -> String {
+    let mut options = String::from("<option value=\"\">all locales</option>");
+    for info in locales {
+        let code = esc(info.locale.as_str());
+        let _ = write!(
+            options,
+            "<option value=\"{code}\">{}</option>",
+            esc(&locale_name(&code))
+        );
+    }
+    let main = format!(
+        "<h1>Search analytics</h1>\n         <form id=\"dashboard-form\" class=\"dashboard-form\">\
+         <label>Admin key <input type=\"password\" id=\"admin-key\" autocomplete=\"off\" required></label> \
+         <label>Locale <select id=\"locale\">{options}</select></label> \
+         <label>From <input type=\"date\" id=\"from\"></label> \
+         <label>To <input type=\"date\" id=\"to\"></label> \
+         <button type=\"submit\">Show</button></form>\n\
+         <p id=\"dashboard-status\" role=\"status\"></p>\n\
+         <section><h2>Searches per day</h2><div id=\"chart-daily\" class=\"chart\"></div></section>\n\
+         <section><h2>Queries that matched no article's words</h2><p class=\"hint\">Nothing found, or only by meaning. Write the article, or add a synonym \
+         (<code>--synonyms</code>) or a pin (<code>--pins</code>) — then watch the query leave this list.</p>\
+         <ol id=\"no-results\" class=\"queries\"></ol></section>\n\
+         <section><h2>Queries with results but no clicks</h2><ol id=\"no-clicks\" class=\"queries\"></ol></section>\n\
+         <section><h2>Top queries</h2><ol id=\"top-queries\" class=\"queries\"></ol></section>\n\
+         <section><h2>Click-through by position</h2><p id=\"ctr-summary\"></p>\
+         <div id=\"chart-ctr\" class=\"chart\"></div></section>\n"
+    );
+    page("en", "kensaku — search analytics", locales, &main, "/").replace(
+        "<script src=\"/demo.js\" defer></script>",
+        "<script src=\"/dashboard.js\" defer></script>",
+    )
+}
+
 /// An article page, as the search results link to it.
 pub fn article(view: &ArticleView, locales: &[LocaleInfo]) -> String {
     let mut main = String::new();

@@ -71,6 +71,22 @@ fn bounded(bound: &Bounded, what: &str) -> Described {
     }
 }
 
+fn semantic_ratio() -> Described {
+    Described {
+        name: "semantic_ratio",
+        required: false,
+        description: "Weight of meaning against words, 0 to 1: 0 matches words only, 1 \
+                      meaning only (with an embedder configured; its tuned default when \
+                      absent)."
+            .into(),
+        schema: ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(0.0))
+            .maximum(Some(1.0)),
+        example: None,
+    }
+}
+
 fn facet_filters() -> impl Iterator<Item = Described> {
     meta::facets().map(|m| Described {
         name: m.name,
@@ -87,6 +103,16 @@ fn search_parameters() -> Vec<Described> {
         locale("Locale to search"),
         bounded(&limits::SEARCH_LIMIT, "Page size"),
         bounded(&limits::SEARCH_OFFSET, "Results to skip"),
+        semantic_ratio(),
+        Described {
+            name: "as_you_type",
+            required: false,
+            description: "Made while the reader types (search boxes): analytics records it \
+                          only once settled (`POST /events`)."
+                .into(),
+            schema: ObjectBuilder::new().schema_type(Type::Boolean),
+            example: None,
+        },
     ];
     params.extend(facet_filters());
     params
@@ -132,6 +158,10 @@ pub struct SearchParams {
     pub locale: Option<String>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    pub semantic_ratio: Option<f32>,
+    /// Made while the reader types (the search box): analytics records it
+    /// only once the box says it settled.
+    pub as_you_type: bool,
     /// (facet name, value), non-empty values only.
     filters: Vec<(&'static str, String)>,
 }
@@ -190,6 +220,35 @@ impl Value {
         }
     }
 
+    fn flag<E: de::Error>(self, name: &str) -> Result<bool, E> {
+        match self {
+            Value::Number(n) => Ok(n != 0),
+            Value::Text(text) => match text.trim() {
+                "1" | "true" => Ok(true),
+                "0" | "false" | "" => Ok(false),
+                other => Err(E::custom(format!(
+                    "`{name}` must be true or false, got {other:?}"
+                ))),
+            },
+            Value::Other(serde_json::Value::Bool(b)) => Ok(b),
+            Value::Other(serde_json::Value::Null) => Ok(false),
+            Value::Other(_) => Err(E::custom(format!("`{name}` must be true or false"))),
+        }
+    }
+
+    fn number<E: de::Error>(self, name: &str) -> Result<Option<f32>, E> {
+        let number = match self {
+            Value::Number(n) => Some(n as f64),
+            Value::Text(text) => text.trim().parse::<f64>().ok(),
+            Value::Other(serde_json::Value::Null) => return Ok(None),
+            Value::Other(value) => value.as_f64(),
+        };
+        match number.filter(|n| n.is_finite()) {
+            Some(n) => Ok(Some(n as f32)),
+            None => Err(E::custom(format!("`{name}` must be a number"))),
+        }
+    }
+
     fn integer<E: de::Error>(self, name: &str) -> Result<Option<i64>, E> {
         match self {
             Value::Number(n) => Ok(Some(n)),
@@ -240,6 +299,8 @@ impl<'de> Deserialize<'de> for SearchParams {
                 "locale" => params.locale = value.text(&name)?,
                 "limit" => params.limit = value.integer(&name)?,
                 "offset" => params.offset = value.integer(&name)?,
+                "semantic_ratio" => params.semantic_ratio = value.number(&name)?,
+                "as_you_type" => params.as_you_type = value.flag(&name)?,
                 other => {
                     if let Some(facet) = meta::facets().find(|m| m.name == other)
                         && let Some(text) = value.text(&name)?.filter(|t| !t.is_empty())

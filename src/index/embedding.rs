@@ -1,0 +1,267 @@
+//! The embedding step of a build: vectors for every generation the build
+//! publishes, from the [cache](crate::embed::cache) or, for texts never
+//! embedded by this embedder, from the embedder — batched, both cores busy.
+//!
+//! Runs after the generations are committed and before any is published: an
+//! embedder that fails leaves every served generation as it is (unless the
+//! build was asked to publish lexical-only generations instead).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::DocAddress;
+
+use crate::embed::cache::{EmbeddingCache, TextKey, text_key};
+use crate::embed::{EmbedError, Embedder, Modality};
+
+use super::IndexError;
+use super::layout::{self, Generation, IndexDir};
+use super::reader::LocaleReader;
+use super::vectors::{self, Chunk, RECIPE, VectorFormat, VectorsInfo};
+
+/// The folder of the embedding cache, inside the index folder.
+pub const CACHE_DIR: &str = "embeddings";
+
+/// How a build embeds.
+#[derive(Clone)]
+pub struct EmbedOptions {
+    pub embedder: Arc<dyn Embedder>,
+    pub format: VectorFormat,
+    /// When the embedder fails: publish the lexical index without vectors
+    /// (and say so) instead of failing the build.
+    pub lexical_fallback: bool,
+    /// The embedding cache's folder; `<index-dir>/embeddings` when `None`.
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for EmbedOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbedOptions")
+            .field("embedder", self.embedder.identity())
+            .field("format", &self.format)
+            .field("lexical_fallback", &self.lexical_fallback)
+            .finish()
+    }
+}
+
+impl EmbedOptions {
+    /// What the vectors of a generation built with these options record.
+    pub fn info(&self, rows: u64) -> VectorsInfo {
+        VectorsInfo {
+            embedder: self.embedder.identity().clone(),
+            recipe: RECIPE,
+            format: self.format,
+            rows,
+        }
+    }
+
+    /// Whether a generation with `info` already has the vectors these
+    /// options make.
+    pub fn is_satisfied_by(&self, info: Option<&VectorsInfo>) -> bool {
+        info.is_some_and(|i| {
+            i.embedder == *self.embedder.identity() && i.recipe == RECIPE && i.format == self.format
+        })
+    }
+}
+
+/// What the embedding step did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EmbedReport {
+    /// Chunks of the generations embedded (articles and sections).
+    pub chunks: u64,
+    /// Chunks whose vectors came from the cache.
+    pub cached: u64,
+    /// Texts sent to the embedder.
+    pub embedded: u64,
+    #[serde(serialize_with = "as_secs")]
+    pub elapsed: Duration,
+    /// Set when the embedder failed and the build published without vectors.
+    pub failed: Option<String>,
+}
+
+fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// One generation's chunks.
+struct Planned<'a> {
+    generation: &'a Generation,
+    chunks: Vec<Chunk>,
+}
+
+/// Writes the vectors of `generations` (committed, not yet published).
+pub fn embed_generations(
+    dir: &IndexDir,
+    generations: &[Generation],
+    options: &EmbedOptions,
+    progress: bool,
+) -> Result<EmbedReport, IndexError> {
+    let started = Instant::now();
+    let mut planned = Vec::with_capacity(generations.len());
+    for generation in generations {
+        planned.push(Planned {
+            generation,
+            chunks: generation_chunks(generation)?,
+        });
+    }
+    let cache_dir = options
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| dir.root().join(CACHE_DIR));
+    let mut cache = EmbeddingCache::open(&cache_dir, options.embedder.identity())
+        .map_err(|e| IndexError::io(&cache_dir, e))?;
+    let mut report = EmbedReport {
+        chunks: planned.iter().map(|p| p.chunks.len() as u64).sum(),
+        ..Default::default()
+    };
+    let missing = missing_texts(&planned, &cache);
+    report.cached = report.chunks - missing.len() as u64;
+    report.embedded = missing.len() as u64;
+    let embedded = embed_missing(&mut cache, missing, options, progress);
+    cache.sync().map_err(|e| IndexError::io(cache.path(), e))?;
+    if let Err(error) = embedded {
+        if !options.lexical_fallback {
+            return Err(IndexError::Embedding(error));
+        }
+        tracing::warn!(error = %error, "embedding failed: publishing without vectors");
+        report.failed = Some(error.to_string());
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+    for plan in &planned {
+        write_vectors(plan, &cache, options)?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The chunks of every live document of a committed generation (complete
+/// on disk: opened as a reader would).
+fn generation_chunks(generation: &Generation) -> Result<Vec<Chunk>, IndexError> {
+    let reader = LocaleReader::open_generation(generation)?;
+    let spaced = reader.language.spec().space_separated;
+    let searcher = reader.searcher();
+    let mut chunks = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        for doc in segment.doc_ids_alive() {
+            if let Some(record) = reader.record(DocAddress::new(ord as u32, doc)) {
+                chunks.extend(vectors::chunks(&record, spaced));
+            }
+        }
+    }
+    Ok(chunks)
+}
+
+/// The distinct texts the cache does not have.
+fn missing_texts(planned: &[Planned<'_>], cache: &EmbeddingCache) -> Vec<(TextKey, String)> {
+    let mut seen = HashSet::new();
+    let mut missing = Vec::new();
+    for chunk in planned.iter().flat_map(|p| &p.chunks) {
+        let key = text_key(&chunk.text);
+        if cache.get(&key).is_none() && seen.insert(key) {
+            missing.push((key, chunk.text.clone()));
+        }
+    }
+    missing
+}
+
+/// Embeds `missing` in batches on every core, adding each batch to the
+/// cache as it arrives (an interrupted build keeps what it paid for).
+fn embed_missing(
+    cache: &mut EmbeddingCache,
+    missing: Vec<(TextKey, String)>,
+    options: &EmbedOptions,
+    progress: bool,
+) -> Result<(), EmbedError> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let bar = super::builder::progress_bar(progress, missing.len() as u64, "embedding", "texts");
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<EmbedError>> = Mutex::new(None);
+    let cache = Mutex::new(cache);
+    let batch_size = options.embedder.batch_size();
+    missing.par_chunks(batch_size).for_each(|batch| {
+        if failed.load(Ordering::Acquire) {
+            return;
+        }
+        let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
+        match options.embedder.embed(&texts, Modality::Passage) {
+            Ok(vectors) => {
+                let mut cache = cache.lock().expect("cache poisoned");
+                let mut written = Ok(());
+                for ((key, _), vector) in batch.iter().zip(vectors) {
+                    written = written.and_then(|_| cache.insert(*key, vector));
+                }
+                if let Err(e) = written.and_then(|_| cache.flush()) {
+                    tracing::warn!(error = %e, "cannot append to the embedding cache");
+                }
+                bar.inc(batch.len() as u64);
+            }
+            Err(e) => {
+                failed.store(true, Ordering::Release);
+                first_error.lock().expect("error poisoned").get_or_insert(e);
+            }
+        }
+    });
+    bar.finish_and_clear();
+    match first_error.into_inner().expect("error poisoned") {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Writes one generation's `vectors.bin` and records it in its manifest:
+/// each section chunk's vector, and for each article the mean of its chunks'
+/// vectors (normalised) as the article's own.
+fn write_vectors(
+    plan: &Planned<'_>,
+    cache: &EmbeddingCache,
+    options: &EmbedOptions,
+) -> Result<(), IndexError> {
+    let path = &plan.generation.path;
+    let dimensions = options.embedder.identity().dimensions;
+    let mut rows: Vec<(String, Option<u16>)> = Vec::with_capacity(plan.chunks.len());
+    let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(plan.chunks.len());
+    // Chunks come article by article: pool each article's as it ends.
+    let mut pooled = vec![0.0f32; dimensions];
+    let mut article: Option<&str> = None;
+    let flush = |article: Option<&str>,
+                 pooled: &mut Vec<f32>,
+                 rows: &mut Vec<_>,
+                 vectors: &mut Vec<Vec<f32>>| {
+        if let Some(id) = article {
+            let mut mean = std::mem::replace(pooled, vec![0.0; dimensions]);
+            crate::embed::normalize(&mut mean);
+            rows.push((id.to_string(), None));
+            vectors.push(mean);
+        }
+    };
+    for chunk in &plan.chunks {
+        if article != Some(chunk.article.as_str()) {
+            flush(article, &mut pooled, &mut rows, &mut vectors);
+            article = Some(&chunk.article);
+        }
+        let Some(vector) = cache.get(&text_key(&chunk.text)) else {
+            continue;
+        };
+        for (p, x) in pooled.iter_mut().zip(vector) {
+            *p += x;
+        }
+        if chunk.section.is_some() {
+            rows.push((chunk.article.clone(), chunk.section));
+            vectors.push(vector.to_vec());
+        }
+    }
+    flush(article, &mut pooled, &mut rows, &mut vectors);
+    let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+    vectors::write(path, &rows, &refs, dimensions, options.format)
+        .map_err(|e| IndexError::io(path, e))?;
+    let mut manifest = layout::read_manifest(path).map_err(|e| IndexError::io(path, e))?;
+    manifest.vectors = Some(options.info(rows.len() as u64));
+    layout::write_manifest(path, &manifest).map_err(|e| IndexError::io(path, e))
+}

@@ -1,0 +1,200 @@
+//! Fusing a locale's lexical and semantic candidates into one ranking.
+//!
+//! `semantic_ratio` (Meilisearch's name) weighs meaning against words: 0 is
+//! the lexical ranking exactly, 1 the vector ranking exactly (for the
+//! articles each retrieves). Two methods, chosen by held-out evaluation
+//! (BENCHMARKS.md):
+//!
+//! - [`FusionMethod::Convex`]: scores min-max normalised over each list's
+//!   candidates, then `(1 − r) · lexical + r · semantic` (an absent
+//!   candidate scores 0 in that list);
+//! - [`FusionMethod::Rrf`]: reciprocal rank fusion,
+//!   `(1 − r) / (k + rank_lexical) + r / (k + rank_semantic)`.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use tantivy::{DocAddress, Score};
+
+/// How the two rankings are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FusionMethod {
+    Convex,
+    Rrf,
+}
+
+/// Fusion weights (part of [`super::Ranking`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fusion {
+    /// Default weight of meaning against words, 0..=1, when a request names
+    /// none.
+    pub semantic_ratio: f32,
+    pub method: FusionMethod,
+    /// Candidates taken from each ranking per locale (at least the page).
+    pub candidates: usize,
+    /// RRF's rank offset.
+    pub rrf_k: f32,
+    /// How much an article's best section adds to its own vector's
+    /// similarity ([`crate::index::vectors::Vectors::search`]).
+    pub section_weight: f32,
+}
+
+impl Default for Fusion {
+    fn default() -> Self {
+        Fusion {
+            semantic_ratio: 0.5,
+            method: FusionMethod::Convex,
+            candidates: 50,
+            rrf_k: 60.0,
+            section_weight: 0.5,
+        }
+    }
+}
+
+/// A semantic candidate: its document, similarity and best section.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SemanticCandidate {
+    pub address: DocAddress,
+    pub similarity: f32,
+    pub section: Option<u16>,
+}
+
+/// A fused candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fused {
+    pub score: Score,
+    pub address: DocAddress,
+    /// The semantic match's section, when meaning weighs more than words
+    /// for this document.
+    pub section: Option<u16>,
+    /// Whether the lexical ranking retrieved it.
+    pub lexical: bool,
+}
+
+/// Fuses `lexical` (best first) with `semantic` (best first); best first.
+pub fn fuse(
+    lexical: &[(Score, DocAddress)],
+    semantic: &[SemanticCandidate],
+    ratio: f32,
+    fusion: &Fusion,
+) -> Vec<Fused> {
+    let ratio = ratio.clamp(0.0, 1.0);
+    let lexical_scores = weights(lexical.iter().map(|(s, _)| *s), fusion);
+    let semantic_scores = weights(semantic.iter().map(|c| c.similarity), fusion);
+    let mut fused: HashMap<DocAddress, (f32, f32, Option<u16>, bool)> = HashMap::new();
+    for (&(_, address), w) in lexical.iter().zip(&lexical_scores) {
+        fused.insert(address, (*w, 0.0, None, true));
+    }
+    for (candidate, w) in semantic.iter().zip(&semantic_scores) {
+        let entry = fused
+            .entry(candidate.address)
+            .or_insert((0.0, 0.0, None, false));
+        entry.1 = *w;
+        entry.2 = candidate.section;
+    }
+    let mut out: Vec<Fused> = fused
+        .into_iter()
+        .map(|(address, (lex, sem, section, lexical))| {
+            let (lex, sem) = ((1.0 - ratio) * lex, ratio * sem);
+            Fused {
+                score: lex + sem,
+                address,
+                section: section.filter(|_| sem >= lex),
+                lexical,
+            }
+        })
+        .collect();
+    // Ties (ratio 0 or 1 leave the other list's candidates at 0) keep the
+    // order of the list that decides: lexical first, then semantic.
+    let listed: Vec<DocAddress> = lexical
+        .iter()
+        .map(|(_, a)| *a)
+        .chain(semantic.iter().map(|c| c.address))
+        .collect();
+    // First listing wins: inserted last.
+    let order: HashMap<DocAddress, usize> = listed
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, a)| (*a, i))
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| order[&a.address].cmp(&order[&b.address]))
+    });
+    out
+}
+
+/// Each candidate's weight in its list, by the method.
+fn weights(scores: impl ExactSizeIterator<Item = f32>, fusion: &Fusion) -> Vec<f32> {
+    match fusion.method {
+        FusionMethod::Rrf => (0..scores.len())
+            .map(|rank| 1.0 / (fusion.rrf_k + rank as f32 + 1.0))
+            .collect(),
+        FusionMethod::Convex => {
+            let scores: Vec<f32> = scores.collect();
+            let max = scores.iter().copied().fold(f32::MIN, f32::max);
+            let min = scores.iter().copied().fold(f32::MAX, f32::min);
+            let span = max - min;
+            scores
+                .iter()
+                .map(|s| if span > 0.0 { (s - min) / span } else { 1.0 })
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(i: u32) -> DocAddress {
+        DocAddress::new(0, i)
+    }
+
+    fn sem(i: u32, similarity: f32) -> SemanticCandidate {
+        SemanticCandidate {
+            address: doc(i),
+            similarity,
+            section: Some(1),
+        }
+    }
+
+    fn ids(fused: &[Fused]) -> Vec<u32> {
+        fused.iter().map(|f| f.address.doc_id).collect()
+    }
+
+    #[test]
+    fn ratio_zero_is_the_lexical_order_and_one_the_vector_order() {
+        let lexical = [(9.0, doc(1)), (5.0, doc(2)), (5.0, doc(3)), (1.0, doc(4))];
+        let semantic = [sem(4, 0.9), sem(5, 0.8), sem(1, 0.2)];
+        for method in [FusionMethod::Convex, FusionMethod::Rrf] {
+            let fusion = Fusion {
+                method,
+                ..Fusion::default()
+            };
+            let lexical_first = fuse(&lexical, &semantic, 0.0, &fusion);
+            assert_eq!(ids(&lexical_first)[..4], [1, 2, 3, 4], "{method:?}");
+            let vector_first = fuse(&lexical, &semantic, 1.0, &fusion);
+            assert_eq!(ids(&vector_first)[..3], [4, 5, 1], "{method:?}");
+            // One result per document.
+            let mut all = ids(&fuse(&lexical, &semantic, 0.5, &fusion));
+            all.sort();
+            assert_eq!(all, [1, 2, 3, 4, 5]);
+        }
+    }
+
+    #[test]
+    fn a_semantic_section_counts_only_where_meaning_weighs_more() {
+        let lexical = [(9.0, doc(1)), (1.0, doc(2))];
+        let semantic = [sem(2, 0.9), sem(1, 0.1)];
+        let fused = fuse(&lexical, &semantic, 0.5, &Fusion::default());
+        let by_id = |i| fused.iter().find(|f| f.address.doc_id == i).unwrap();
+        assert_eq!(by_id(2).section, Some(1));
+        assert_eq!(by_id(1).section, None);
+        assert!(by_id(1).lexical && by_id(2).lexical);
+    }
+}

