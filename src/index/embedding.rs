@@ -143,13 +143,13 @@ pub fn embed_generations(
 /// on disk: opened as a reader would).
 fn generation_chunks(generation: &Generation) -> Result<Vec<Chunk>, IndexError> {
     let reader = LocaleReader::open_generation(generation)?;
-    let spaced = reader.language.spec().space_separated;
+    let language = reader.language;
     let searcher = reader.searcher();
     let mut chunks = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         for doc in segment.doc_ids_alive() {
             if let Some(record) = reader.record(DocAddress::new(ord as u32, doc)) {
-                chunks.extend(vectors::chunks(&record, spaced));
+                chunks.extend(vectors::chunks(&record, language));
             }
         }
     }
@@ -193,9 +193,11 @@ fn embed_missing(
         match options.embedder.embed(&texts, Modality::Passage) {
             Ok(vectors) => {
                 let mut cache = cache.lock().expect("cache poisoned");
+                // Every vector is kept; a failing file only costs later builds.
                 let mut written = Ok(());
                 for ((key, _), vector) in batch.iter().zip(vectors) {
-                    written = written.and_then(|_| cache.insert(*key, vector));
+                    let inserted = cache.insert(*key, vector);
+                    written = written.and(inserted);
                 }
                 if let Err(e) = written.and_then(|_| cache.flush()) {
                     tracing::warn!(error = %e, "cannot append to the embedding cache");
@@ -215,51 +217,23 @@ fn embed_missing(
     }
 }
 
-/// Writes one generation's `vectors.bin` and records it in its manifest:
-/// each section chunk's vector, and for each article the mean of its chunks'
-/// vectors (normalised) as the article's own.
+/// Writes one generation's `vectors.bin` and records it in its manifest.
 fn write_vectors(
     plan: &Planned<'_>,
     cache: &EmbeddingCache,
     options: &EmbedOptions,
 ) -> Result<(), IndexError> {
     let path = &plan.generation.path;
-    let dimensions = options.embedder.identity().dimensions;
-    let mut rows: Vec<(String, Option<u16>)> = Vec::with_capacity(plan.chunks.len());
-    let mut vectors: Vec<Vec<f32>> = Vec::with_capacity(plan.chunks.len());
-    // Chunks come article by article: pool each article's as it ends.
-    let mut pooled = vec![0.0f32; dimensions];
-    let mut article: Option<&str> = None;
-    let flush = |article: Option<&str>,
-                 pooled: &mut Vec<f32>,
-                 rows: &mut Vec<_>,
-                 vectors: &mut Vec<Vec<f32>>| {
-        if let Some(id) = article {
-            let mut mean = std::mem::replace(pooled, vec![0.0; dimensions]);
-            crate::embed::normalize(&mut mean);
-            rows.push((id.to_string(), None));
-            vectors.push(mean);
-        }
-    };
+    let mut rows = Vec::with_capacity(plan.chunks.len());
+    let mut vectors: Vec<&[f32]> = Vec::with_capacity(plan.chunks.len());
     for chunk in &plan.chunks {
-        if article != Some(chunk.article.as_str()) {
-            flush(article, &mut pooled, &mut rows, &mut vectors);
-            article = Some(&chunk.article);
-        }
-        let Some(vector) = cache.get(&text_key(&chunk.text)) else {
-            continue;
-        };
-        for (p, x) in pooled.iter_mut().zip(vector) {
-            *p += x;
-        }
-        if chunk.section.is_some() {
+        if let Some(vector) = cache.get(&text_key(&chunk.text)) {
             rows.push((chunk.article.clone(), chunk.section));
-            vectors.push(vector.to_vec());
+            vectors.push(vector);
         }
     }
-    flush(article, &mut pooled, &mut rows, &mut vectors);
-    let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
-    vectors::write(path, &rows, &refs, dimensions, options.format)
+    let dimensions = options.embedder.identity().dimensions;
+    vectors::write(path, &rows, &vectors, dimensions, options.format)
         .map_err(|e| IndexError::io(path, e))?;
     let mut manifest = layout::read_manifest(path).map_err(|e| IndexError::io(path, e))?;
     manifest.vectors = Some(options.info(rows.len() as u64));

@@ -1,15 +1,16 @@
-//! A generation's vectors: one per article and one per section, for
-//! semantic search, in `vectors.bin` beside the segments.
+//! A generation's vectors: one per article and one per section with a
+//! heading, for semantic search, in `vectors.bin` beside the segments.
 //!
 //! What is embedded (the *recipe*, recorded with the vectors): per article,
-//! its title, description and the start of its text; per section with a
-//! heading, the title, the heading and the start of the section's text —
-//! so a semantic match can deep-link to its section. Lengths are in
-//! characters, halved for languages written without spaces (a CJK character
-//! carries about a word, and costs the model about a token). The article's
-//! own row is the mean of all its chunks' vectors (normalised): a vector of
-//! the whole article at no extra embedding cost, which found the judged
-//! articles better than its first chunk alone (BENCHMARKS.md).
+//! its title, description and the start of its text, about 1,500
+//! characters (600 in languages whose characters are dense in tokens:
+//! Japanese, Korean, Chinese — a CJK character costs the model about a
+//! token); per section with a heading and text, the title and the heading —
+//! so a semantic match can deep-link to the section that answers. This
+//! recipe was chosen on the judged needs within the first build's budget
+//! (30 minutes for the shared corpus on 2 cores; it takes 23): a long
+//! article chunk found the judged articles better than short chunks or
+//! their mean, and headings add where the answer is (BENCHMARKS.md).
 //!
 //! Layout: magic `KSKVEC01`, then a header (varints: dimensions, format,
 //! rows, the article-id table, and each row's article and section), padded
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
 
 use crate::embed::{EmbedderIdentity, dot};
+use crate::locale::Language;
 
 use super::hitstore::{self, HitRecord};
 use super::stored::SectionTable;
@@ -36,10 +38,10 @@ pub const FILE_NAME: &str = "vectors.bin";
 const MAGIC: &[u8; 8] = b"KSKVEC01";
 
 /// Version of the chunking recipe below; part of the vectors' identity.
-pub const RECIPE: u32 = 2;
-/// Characters of an article's chunk / a section's chunk (spaced languages).
-const ARTICLE_CHARS: usize = 400;
-const SECTION_CHARS: usize = 200;
+pub const RECIPE: u32 = 3;
+/// Characters of an article's chunk, and in token-dense languages.
+const ARTICLE_CHARS: usize = 1500;
+const ARTICLE_CHARS_DENSE: usize = 600;
 
 /// How vectors are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -86,37 +88,34 @@ pub struct Chunk {
     pub text: String,
 }
 
-/// The chunks of one article, from its hit-store record. `spaced`: the
-/// language separates words by spaces.
-pub fn chunks(record: &HitRecord<'_>, spaced: bool) -> Vec<Chunk> {
-    let scale = |chars: usize| if spaced { chars } else { chars / 2 };
+/// The chunks of one article, from its hit-store record, in `language`.
+pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
+    let budget = if language.spec().dense {
+        ARTICLE_CHARS_DENSE
+    } else {
+        ARTICLE_CHARS
+    };
     let sections = SectionTable::decode(record.sections);
     let mut chunks = Vec::with_capacity(sections.len() + 1);
     let mut article = format!("{}\n{}\n", record.title, record.description);
-    let start = hitstore::str_at(record.body, 0, scale(ARTICLE_CHARS) * 4).1;
-    article.push_str(start);
+    article.push_str(hitstore::str_at(record.body, 0, budget * 4).1);
     chunks.push(Chunk {
         article: record.id.to_string(),
         section: None,
-        text: cut(&article, scale(ARTICLE_CHARS)),
+        text: cut(&article, budget),
     });
     for (i, section) in sections.iter().enumerate() {
-        let text = hitstore::str_at(
-            record.body,
-            section.start as usize,
-            (section.end as usize).min(section.start as usize + scale(SECTION_CHARS) * 4),
-        )
-        .1;
-        if section.heading.is_empty() || text.trim().is_empty() || i > u16::MAX as usize {
+        let has_text = !hitstore::str_at(record.body, section.start as usize, section.end as usize)
+            .1
+            .trim()
+            .is_empty();
+        if section.heading.is_empty() || !has_text || i > u16::MAX as usize {
             continue;
         }
         chunks.push(Chunk {
             article: record.id.to_string(),
             section: Some(i as u16),
-            text: cut(
-                &format!("{} — {}\n{}", record.title, section.heading, text),
-                scale(SECTION_CHARS),
-            ),
+            text: format!("{} — {}", record.title, section.heading),
         });
     }
     chunks

@@ -148,6 +148,10 @@ pub struct LanguageSpec {
     pub strips_possessive: bool,
     /// Whether accents are folded to ASCII after stemming (`é` → `e`).
     pub folds_accents: bool,
+    /// Whether a character carries about a word and costs a language model
+    /// about a token (Japanese, Korean, Chinese): text measured in
+    /// characters is cut shorter (snippets, embedded passages).
+    pub dense: bool,
     /// Target length of a snippet, in characters.
     pub snippet_chars: usize,
     /// The search box's texts; the fallback has English ones.
@@ -179,6 +183,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: false,
+        dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "ドキュメントを検索",
@@ -207,6 +212,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: false,
+        dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "문서 검색",
@@ -233,6 +239,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: false,
+        dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "搜索文档",
@@ -263,6 +270,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         strips_possessive: false,
         // Folding would turn й into и: different words.
         folds_accents: false,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Поиск по документации",
@@ -294,6 +302,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         ],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Rechercher dans la documentation",
@@ -323,6 +332,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Dokumentation durchsuchen",
@@ -352,6 +362,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Buscar en la documentación",
@@ -381,6 +392,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: true,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: ENGLISH_LABELS,
     },
@@ -404,6 +416,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         ],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Cerca nella documentazione",
@@ -433,6 +446,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Pesquisar na documentação",
@@ -462,6 +476,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: true,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: Labels {
             placeholder: "Documentatie doorzoeken",
@@ -488,6 +503,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         elided_articles: &[],
         strips_possessive: false,
         folds_accents: false,
+        dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
         labels: ENGLISH_LABELS,
     },

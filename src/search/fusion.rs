@@ -2,14 +2,19 @@
 //!
 //! `semantic_ratio` (Meilisearch's name) weighs meaning against words: 0 is
 //! the lexical ranking exactly, 1 the vector ranking exactly (for the
-//! articles each retrieves). Two methods, chosen by held-out evaluation
-//! (BENCHMARKS.md):
+//! articles each retrieves; ties keep the order of the list that weighs
+//! more). Three methods, compared by held-out evaluation (BENCHMARKS.md);
+//! every weight is at least 0, and a candidate absent from a list weighs 0
+//! in it:
 //!
 //! - [`FusionMethod::Convex`]: scores min-max normalised over each list's
 //!   candidates, then `(1 − r) · lexical + r · semantic` (an absent
 //!   candidate scores 0 in that list);
 //! - [`FusionMethod::Rrf`]: reciprocal rank fusion,
-//!   `(1 − r) / (k + rank_lexical) + r / (k + rank_semantic)`.
+//!   `(1 − r) / (k + rank_lexical) + r / (k + rank_semantic)`;
+//! - [`FusionMethod::Zscore`]: scores in units of each list's standard
+//!   deviation above its lowest candidate's, then combined as the convex
+//!   method does.
 
 use std::collections::HashMap;
 
@@ -22,6 +27,7 @@ use tantivy::{DocAddress, Score};
 pub enum FusionMethod {
     Convex,
     Rrf,
+    Zscore,
 }
 
 /// Fusion weights (part of [`super::Ranking`]).
@@ -44,11 +50,11 @@ pub struct Fusion {
 impl Default for Fusion {
     fn default() -> Self {
         Fusion {
-            semantic_ratio: 0.5,
+            semantic_ratio: 0.6,
             method: FusionMethod::Convex,
             candidates: 50,
             rrf_k: 60.0,
-            section_weight: 0.5,
+            section_weight: 0.6,
         }
     }
 }
@@ -101,18 +107,21 @@ pub fn fuse(
             Fused {
                 score: lex + sem,
                 address,
+                // Meaning ranked it: the larger share of its score.
                 section: section.filter(|_| sem >= lex),
                 lexical,
             }
         })
         .collect();
-    // Ties (ratio 0 or 1 leave the other list's candidates at 0) keep the
-    // order of the list that decides: lexical first, then semantic.
-    let listed: Vec<DocAddress> = lexical
-        .iter()
-        .map(|(_, a)| *a)
-        .chain(semantic.iter().map(|c| c.address))
-        .collect();
+    // Ties (ratio 0 or 1 leave the other list's candidates at 0, as its
+    // lowest candidate) keep the order of the list that weighs more.
+    let lexical_order = lexical.iter().map(|(_, a)| *a);
+    let semantic_order = semantic.iter().map(|c| c.address);
+    let listed: Vec<DocAddress> = if ratio > 0.5 {
+        semantic_order.chain(lexical_order).collect()
+    } else {
+        lexical_order.chain(semantic_order).collect()
+    };
     // First listing wins: inserted last.
     let order: HashMap<DocAddress, usize> = listed
         .iter()
@@ -134,6 +143,23 @@ fn weights(scores: impl ExactSizeIterator<Item = f32>, fusion: &Fusion) -> Vec<f
         FusionMethod::Rrf => (0..scores.len())
             .map(|rank| 1.0 / (fusion.rrf_k + rank as f32 + 1.0))
             .collect(),
+        FusionMethod::Zscore => {
+            let scores: Vec<f32> = scores.collect();
+            let n = scores.len().max(1) as f32;
+            let mean = scores.iter().sum::<f32>() / n;
+            let deviation = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f32>() / n).sqrt();
+            let min = scores.iter().copied().fold(f32::MAX, f32::min);
+            scores
+                .iter()
+                .map(|s| {
+                    if deviation > 0.0 {
+                        (s - min) / deviation
+                    } else {
+                        1.0
+                    }
+                })
+                .collect()
+        }
         FusionMethod::Convex => {
             let scores: Vec<f32> = scores.collect();
             let max = scores.iter().copied().fold(f32::MIN, f32::max);
@@ -171,7 +197,11 @@ mod tests {
     fn ratio_zero_is_the_lexical_order_and_one_the_vector_order() {
         let lexical = [(9.0, doc(1)), (5.0, doc(2)), (5.0, doc(3)), (1.0, doc(4))];
         let semantic = [sem(4, 0.9), sem(5, 0.8), sem(1, 0.2)];
-        for method in [FusionMethod::Convex, FusionMethod::Rrf] {
+        for method in [
+            FusionMethod::Convex,
+            FusionMethod::Rrf,
+            FusionMethod::Zscore,
+        ] {
             let fusion = Fusion {
                 method,
                 ..Fusion::default()
@@ -184,6 +214,16 @@ mod tests {
             let mut all = ids(&fuse(&lexical, &semantic, 0.5, &fusion));
             all.sort();
             assert_eq!(all, [1, 2, 3, 4, 5]);
+            // Disjoint lists: each list's order, whole, at its end.
+            let (l, s) = ([(2.0, doc(1)), (1.0, doc(2))], [sem(3, 0.9), sem(4, 0.5)]);
+            assert_eq!(ids(&fuse(&l, &s, 1.0, &fusion)), [3, 4, 1, 2], "{method:?}");
+            assert_eq!(ids(&fuse(&l, &s, 0.0, &fusion)), [1, 2, 3, 4], "{method:?}");
+            // No fused score below 0 (locales are merged by score ratios).
+            assert!(
+                fuse(&lexical, &semantic, 0.5, &fusion)
+                    .iter()
+                    .all(|f| f.score >= 0.0)
+            );
         }
     }
 
