@@ -65,6 +65,18 @@ async fn open_page(browser: &Browser, server: &Server, lang: &str) {
         .await;
 }
 
+/// Clicks the element `css` selects.
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Types `text` and returns the result links (`None` for a result shown without one).
 async fn results_after_typing(browser: &Browser, text: &str) -> Vec<Option<String>> {
     let input = browser.client.find(Locator::Css(INPUT)).await.unwrap();
@@ -441,14 +453,7 @@ async fn the_docs_team_loop_in_chromium() {
     open_page(&browser, &server, "en-us").await;
     let hrefs = results_after_typing(&browser, "reset the index").await;
     let first = hrefs[0].clone().unwrap();
-    browser
-        .client
-        .find(Locator::Css("kensaku-search li[role=option] a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "kensaku-search li[role=option] a").await;
     for _ in 0..100 {
         if browser.client.current_url().await.unwrap().as_str() == first {
             break;
@@ -490,14 +495,7 @@ async fn the_docs_team_loop_in_chromium() {
     // Settled by the pause.
     tokio::time::sleep(Duration::from_millis(1800)).await;
     open_page(&browser, &server, "en-us").await;
-    browser
-        .client
-        .find(Locator::Css(INPUT))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, INPUT).await;
     browser
         .wait_until(
             "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 2",
@@ -512,27 +510,13 @@ async fn the_docs_team_loop_in_chromium() {
         browser.client.screenshot().await.unwrap(),
     )
     .unwrap();
-    browser
-        .client
-        .find(Locator::Css("kensaku-search .kensaku-recent-remove"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "kensaku-search .kensaku-recent-remove").await;
     browser
         .wait_until(
             "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 1",
         )
         .await;
-    browser
-        .client
-        .find(Locator::Css("kensaku-search .kensaku-recent-clear"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "kensaku-search .kensaku-recent-clear").await;
     browser
         .wait_until(
             "document.querySelectorAll('kensaku-search .kensaku-recent-query').length === 0",
@@ -578,14 +562,7 @@ async fn the_docs_team_loop_in_chromium() {
         .send_keys(KEY)
         .await
         .unwrap();
-    browser
-        .client
-        .find(Locator::Css("#dashboard-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#dashboard-form button").await;
     browser
         .wait_until("document.body.getAttribute('data-dashboard') === 'ready'")
         .await;

@@ -265,7 +265,9 @@
     this.timer = setTimeout(function () { self.search(); }, DEBOUNCE_MS);
   };
 
-  Box.prototype.search = function () {
+  /* `settleNow`: the reader asked for this search (Enter): it is settled as
+     soon as it is shown, not after the pause. */
+  Box.prototype.search = function (settleNow) {
     var self = this;
     var q = this.input.value.trim();
     if (this.controller) this.controller.abort();
@@ -305,7 +307,8 @@
         if (sequence !== self.sequence) return;
         self.root.classList.remove("kensaku-loading");
         self.show_results(q, result[0], result[1], result[2]);
-        self.settleTimer = setTimeout(function () { self.settle(); }, SETTLE_MS);
+        if (settleNow === true) self.settle();
+        else self.settleTimer = setTimeout(function () { self.settle(); }, SETTLE_MS);
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
@@ -455,7 +458,7 @@
 
   Box.prototype.open = function (i) {
     var hit = this.hits[i];
-    if (!hit) { this.search(); this.settle(); return; }
+    if (!hit) { this.search(true); return; }
     this.opened(i);
     var href = safeUrl(hit.url, hit.section);
     if (href) window.location.assign(href);

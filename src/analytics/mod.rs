@@ -53,6 +53,15 @@ pub struct AnalyticsConfig {
     pub retention_days: u32,
 }
 
+/// Where analytics is kept unless configured: `analytics` in the folder
+/// that holds the index folder (`index` → `analytics`, `/data/index` →
+/// `/data/analytics`), so that the server and `kensaku analytics` agree.
+pub fn default_dir(index_dir: &std::path::Path) -> PathBuf {
+    index_dir
+        .parent()
+        .map_or_else(|| PathBuf::from("analytics"), |p| p.join("analytics"))
+}
+
 /// A settled search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchRecord {

@@ -182,13 +182,6 @@ impl Store {
         deleted.map_err(|e| self.error(e))
     }
 
-    /// Searches recorded (all time).
-    pub fn searches(&self) -> Result<u64, StoreError> {
-        self.connection
-            .query_row("SELECT COUNT(*) FROM searches", [], |r| count(r, 0))
-            .map_err(|e| self.error(e))
-    }
-
     /// Runs a report.
     pub fn report(&self, kind: ReportKind, filter: &ReportFilter) -> Result<Report, StoreError> {
         self.run_report(kind, filter).map_err(|e| self.error(e))
@@ -196,6 +189,8 @@ impl Store {
 
     fn run_report(&self, kind: ReportKind, filter: &ReportFilter) -> rusqlite::Result<Report> {
         let conditions = "(?1 IS NULL OR s.locale = ?1) AND (?2 IS NULL OR s.day >= ?2) AND (?3 IS NULL OR s.day <= ?3)";
+        // The same filter on the searches a click subquery joins.
+        let clicked = conditions.replace("s.", "t.");
         let args = params![filter.locale, filter.from, filter.to, filter.limit as i64];
         let queries = |sql: &str| -> rusqlite::Result<Vec<QueryRow>> {
             let mut statement = self.connection.prepare(sql)?;
@@ -212,7 +207,7 @@ impl Store {
         Ok(match kind {
             ReportKind::TopQueries => Report::Queries(queries(&format!(
                 "SELECT s.query, COUNT(*), (SELECT COUNT(*) FROM clicks c JOIN searches t ON t.id = c.search_id
-                   WHERE t.query = s.query), AVG(s.total)
+                   WHERE t.query = s.query AND {clicked}), AVG(s.total)
                  FROM searches s WHERE {conditions}
                  GROUP BY s.query ORDER BY COUNT(*) DESC, s.query LIMIT ?4"
             ))?),
@@ -228,14 +223,17 @@ impl Store {
                 "SELECT s.query, COUNT(*), 0, AVG(s.total) FROM searches s
                  WHERE s.total > 0 AND {conditions}
                    AND NOT EXISTS (SELECT 1 FROM clicks c JOIN searches t ON t.id = c.search_id
-                                   WHERE t.query = s.query)
+                                   WHERE t.query = s.query AND {clicked})
                  GROUP BY s.query ORDER BY COUNT(*) DESC, s.query LIMIT ?4"
             ))?),
             ReportKind::Daily => {
                 let mut statement = self.connection.prepare(&format!(
-                    "SELECT s.day, COALESCE(s.locale, ''), COUNT(*), SUM(s.lexical_total = 0)
-                     FROM searches s WHERE {conditions}
-                     GROUP BY s.day, s.locale ORDER BY s.day, s.locale LIMIT ?4"
+                    // The latest days within the limit, oldest first.
+                    "SELECT * FROM (
+                       SELECT s.day, COALESCE(s.locale, ''), COUNT(*), SUM(s.lexical_total = 0)
+                       FROM searches s WHERE {conditions}
+                       GROUP BY s.day, s.locale ORDER BY s.day DESC, s.locale LIMIT ?4)
+                     ORDER BY 1, 2"
                 ))?;
                 let rows = statement.query_map(args, |r| {
                     Ok(DayRow {

@@ -54,9 +54,12 @@ pub struct AnalyticsArgs {
     /// The report.
     #[arg(value_enum)]
     pub report: AnalyticsReport,
-    /// Folder of the analytics database.
-    #[arg(long, env = "KENSAKU_ANALYTICS_DIR", default_value = "analytics")]
-    pub analytics_dir: PathBuf,
+    /// Folder of the analytics database [default: `analytics` beside the
+    /// index folder, as `kensaku serve` keeps it].
+    #[arg(long, env = "KENSAKU_ANALYTICS_DIR")]
+    pub analytics_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub index_dir: IndexDirArg,
     /// Only searches of this locale.
     #[arg(long)]
     pub locale: Option<Locale>,
@@ -503,12 +506,14 @@ fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
     use crate::analytics::store::{ReportFilter, ReportKind, Store};
+    let dir = args
+        .analytics_dir
+        .clone()
+        .unwrap_or_else(|| crate::analytics::default_dir(&args.index_dir.index_dir));
     anyhow::ensure!(
-        args.analytics_dir
-            .join(crate::analytics::store::FILE_NAME)
-            .is_file(),
+        dir.join(crate::analytics::store::FILE_NAME).is_file(),
         "no analytics database in {} (kensaku serve records one; --analytics-dir)",
-        args.analytics_dir.display()
+        dir.display()
     );
     let kind = match args.report {
         AnalyticsReport::TopQueries => ReportKind::TopQueries,
@@ -523,7 +528,7 @@ fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
         to: args.to.clone(),
         limit: args.limit.max(1),
     };
-    let report = Store::open(&args.analytics_dir)?.report(kind, &filter)?;
+    let report = Store::open(&dir)?.report(kind, &filter)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

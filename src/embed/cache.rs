@@ -35,8 +35,6 @@ pub struct EmbeddingCache {
     dimensions: usize,
     vectors: HashMap<TextKey, Vec<f32>>,
     writer: Option<BufWriter<File>>,
-    /// Records appended since opening.
-    pub appended: usize,
 }
 
 impl EmbeddingCache {
@@ -52,7 +50,10 @@ impl EmbeddingCache {
             Ok(mut file) => {
                 let mut bytes = Vec::new();
                 file.read_to_end(&mut bytes)?;
-                if !bytes.starts_with(&header) {
+                if bytes.len() < header.len() && header.starts_with(&bytes) {
+                    // Created by a build killed before its header was whole.
+                    fs::write(&path, &header)?;
+                } else if !bytes.starts_with(&header) {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!("{}: not this embedder's cache", path.display()),
@@ -89,7 +90,6 @@ impl EmbeddingCache {
             dimensions: identity.dimensions,
             vectors,
             writer: Some(file),
-            appended: 0,
         })
     }
 
@@ -110,20 +110,28 @@ impl EmbeddingCache {
     }
 
     /// Adds a vector (and appends it to the file).
+    /// The vector is kept in memory whatever happens to the file: a build
+    /// that cannot append (disk full) still writes every vector it embedded
+    /// into its generation; the file stops growing at the first failure (a
+    /// torn record ends it, as a killed build's would).
     pub fn insert(&mut self, key: TextKey, vector: Vec<f32>) -> io::Result<()> {
         debug_assert_eq!(vector.len(), self.dimensions);
         if self.vectors.contains_key(&key) {
             return Ok(());
         }
-        if let Some(writer) = &mut self.writer {
-            writer.write_all(&key)?;
-            for x in &vector {
-                writer.write_all(&x.to_le_bytes())?;
-            }
+        let written = match &mut self.writer {
+            Some(writer) => writer.write_all(&key).and_then(|_| {
+                vector
+                    .iter()
+                    .try_for_each(|x| writer.write_all(&x.to_le_bytes()))
+            }),
+            None => Ok(()),
+        };
+        if written.is_err() {
+            self.writer = None;
         }
         self.vectors.insert(key, vector);
-        self.appended += 1;
-        Ok(())
+        written
     }
 
     /// Hands what was appended to the operating system: a killed build

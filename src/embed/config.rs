@@ -52,11 +52,11 @@ pub struct EmbedderArgs {
     #[arg(long = "embedder-timeout-ms", env = "KENSAKU_EMBEDDER_TIMEOUT_MS")]
     #[serde(rename = "timeout_ms")]
     pub timeout_ms: Option<u64>,
-    /// Texts per request [default: 16].
+    /// Texts per request [default: 32].
     #[arg(long = "embedder-batch", env = "KENSAKU_EMBEDDER_BATCH")]
     #[serde(rename = "batch")]
     pub batch: Option<usize>,
-    /// Requests in flight at most [default: 2].
+    /// Requests in flight at most, queries and passages each [default: 2].
     #[arg(long = "embedder-concurrency", env = "KENSAKU_EMBEDDER_CONCURRENCY")]
     #[serde(rename = "concurrency")]
     pub concurrency: Option<usize>,

@@ -6,8 +6,9 @@
 //! takes an `input_type` field and adds them itself, OpenAI needs neither
 //! but an API key.
 //!
-//! Requests are batched, at most `concurrency` are in flight (a build keeps
-//! the server busy without queueing on it), each has a timeout, and passage
+//! Requests are batched, at most `concurrency` queries and `concurrency`
+//! passage batches are in flight (a build keeps the server busy without
+//! queueing on it, and never takes a search's slot), each has a timeout, and passage
 //! requests are retried with exponential backoff. Query requests are not
 //! retried: a search answers lexically rather than wait.
 
@@ -38,7 +39,7 @@ pub struct HttpEmbedderConfig {
     pub modality_field: Option<String>,
     /// Texts per request.
     pub batch_size: usize,
-    /// Requests in flight at most.
+    /// Requests in flight at most, per modality.
     pub concurrency: usize,
     /// A query's whole budget, waiting for a request slot included.
     pub query_timeout: Duration,
@@ -59,7 +60,7 @@ impl HttpEmbedderConfig {
             query_prefix: String::new(),
             passage_prefix: String::new(),
             modality_field: None,
-            batch_size: 16,
+            batch_size: super::DEFAULT_BATCH,
             concurrency: 2,
             query_timeout: Duration::from_millis(1000),
             passage_timeout: Duration::from_secs(120),
@@ -134,7 +135,9 @@ pub struct HttpEmbedder {
     identity: EmbedderIdentity,
     endpoint: String,
     agent: ureq::Agent,
-    slots: Slots,
+    /// Request slots per modality (query, passage): a build's passage
+    /// batches never hold the slots a search's query waits for.
+    slots: [Slots; 2],
     stats: Stats,
 }
 
@@ -148,10 +151,10 @@ impl HttpEmbedder {
         HttpEmbedder {
             identity: config.identity(),
             endpoint: config.endpoint(),
-            slots: Slots {
+            slots: [(); 2].map(|_| Slots {
                 free: Mutex::new(config.concurrency.max(1)),
                 freed: Condvar::new(),
-            },
+            }),
             agent,
             config,
             stats: Stats::default(),
@@ -182,15 +185,17 @@ impl HttpEmbedder {
         timeout: Duration,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let started = Instant::now();
-        let slot = self.slots.acquire(timeout).ok_or(EmbedError::Busy(timeout));
-        let result = slot.and_then(|_slot| {
-            let left = timeout.saturating_sub(started.elapsed());
-            self.send(texts, modality, left)
-        });
         let index = match modality {
             Modality::Query => 0,
             Modality::Passage => 1,
         };
+        let slot = self.slots[index]
+            .acquire(timeout)
+            .ok_or(EmbedError::Busy(timeout));
+        let result = slot.and_then(|_slot| {
+            let left = timeout.saturating_sub(started.elapsed());
+            self.send(texts, modality, left)
+        });
         self.stats.record(
             index,
             texts.len(),

@@ -116,9 +116,13 @@ pub trait Embedder: Send + Sync {
     /// Texts per request: callers that keep results as they come (the
     /// embedding cache) hand over this many at a time.
     fn batch_size(&self) -> usize {
-        16
+        DEFAULT_BATCH
     }
 }
+
+/// Texts per request unless configured: large enough that a build's
+/// requests are few, small enough that one failing batch costs little.
+pub const DEFAULT_BATCH: usize = 32;
 
 /// Scales `v` to unit length (a zero vector stays zero).
 pub fn normalize(v: &mut [f32]) {

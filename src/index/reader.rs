@@ -60,10 +60,14 @@ impl LocaleReader {
             .iter()
             .map(schema::hit_column)
             .collect::<tantivy::Result<_>>()?;
+        // Unreadable vectors cost the locale its semantic half, not its
+        // words: it is served lexically.
         let vectors = match &manifest.vectors {
-            Some(_) => {
-                Vectors::open(&generation.path).map_err(|e| IndexError::io(&generation.path, e))?
-            }
+            Some(_) => Vectors::open(&generation.path).unwrap_or_else(|e| {
+                tracing::warn!(generation = %generation.path.display(), error = %e,
+                    "vectors.bin unreadable: this locale is served without semantic matching");
+                None
+            }),
             None => None,
         };
         Ok(LocaleReader {

@@ -50,7 +50,9 @@ pub fn run(
     depth: usize,
     semantic: Option<SemanticQuery<'_>>,
 ) -> Result<LocaleResult, SearchError> {
-    let semantic = semantic.filter(|s| s.ratio > 0.0 && target.index.vectors().is_some());
+    // Only vectors made by the configured embedder are comparable with its
+    // query vector.
+    let semantic = semantic.filter(|s| s.ratio > 0.0 && target.index.has_vectors());
     let lexical_depth = match &semantic {
         Some(s) => depth.max(s.fusion.candidates),
         None => depth,
@@ -124,7 +126,11 @@ fn semantic_candidates(
     semantic: &SemanticQuery<'_>,
     depth: usize,
 ) -> Result<Vec<SemanticCandidate>, SearchError> {
-    let Some((vectors, _)) = target.index.vectors() else {
+    let Some((vectors, _)) = target
+        .index
+        .vectors()
+        .filter(|_| target.index.has_vectors())
+    else {
         return Ok(Vec::new());
     };
     let mut candidates = Vec::new();

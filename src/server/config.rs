@@ -201,12 +201,15 @@ impl ServerConfig {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let admin_key = std::env::var("KENSAKU_ADMIN_KEY").ok().or(file.admin_key);
+        let admin_key = std::env::var("KENSAKU_ADMIN_KEY")
+            .ok()
+            .or(file.admin_key.clone());
         let index_dir = args
             .index_dir
             .clone()
             .or(file.index_dir.clone())
             .unwrap_or_else(|| PathBuf::from("index"));
+        let analytics = analytics_config(&args, &file, &index_dir);
         Ok(ServerConfig {
             addr: args
                 .addr
@@ -258,21 +261,7 @@ impl ServerConfig {
                 synonyms: args.curation.synonyms.clone().or(file.synonyms),
                 pins: args.curation.pins.clone().or(file.pins),
             },
-            analytics: match args.analytics.or(file.analytics).unwrap_or(Switch::On) {
-                Switch::Off => None,
-                Switch::On => Some(AnalyticsConfig {
-                    dir: args
-                        .analytics_dir
-                        .clone()
-                        .or(file.analytics_dir)
-                        .unwrap_or_else(|| beside(&index_dir, "analytics")),
-                    retention_days: args
-                        .analytics_retention_days
-                        .or(file.analytics_retention_days)
-                        .unwrap_or(90)
-                        .max(1),
-                }),
-            },
+            analytics,
             max_body_bytes: MAX_BODY_BYTES,
             client_request_timeout: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(10),
@@ -280,11 +269,28 @@ impl ServerConfig {
     }
 }
 
-/// A folder named `name` in the folder that holds `dir` (`index` →
-/// `analytics`, `/data/index` → `/data/analytics`).
-fn beside(dir: &Path, name: &str) -> PathBuf {
-    dir.parent()
-        .map_or_else(|| PathBuf::from(name), |p| p.join(name))
+/// Analytics, unless switched off: its folder (beside the index folder by
+/// default) and retention.
+fn analytics_config(
+    args: &ServeArgs,
+    file: &FileConfig,
+    index_dir: &Path,
+) -> Option<AnalyticsConfig> {
+    match args.analytics.or(file.analytics).unwrap_or(Switch::On) {
+        Switch::Off => None,
+        Switch::On => Some(AnalyticsConfig {
+            dir: args
+                .analytics_dir
+                .clone()
+                .or_else(|| file.analytics_dir.clone())
+                .unwrap_or_else(|| crate::analytics::default_dir(index_dir)),
+            retention_days: args
+                .analytics_retention_days
+                .or(file.analytics_retention_days)
+                .unwrap_or(90)
+                .max(1),
+        }),
+    }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

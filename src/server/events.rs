@@ -231,24 +231,30 @@ pub struct ClickThroughReport {
     pub problem: Option<String>,
 }
 
-fn report(
+/// Reads a report off the actix workers (SQLite and its busy wait block).
+async fn report(
     state: &AppState,
     request: &HttpRequest,
     params: &ReportParams,
     kind: ReportKind,
 ) -> Result<(Report, Option<String>), ApiError> {
     authorize(state, request)?;
-    let Some(analytics) = &state.analytics else {
+    let Some(analytics) = state.analytics.clone() else {
         return Err(ApiError::not_found("analytics is off"));
     };
     let filter = params.filter()?;
-    let report = analytics.report(kind, &filter).map_err(|e| {
+    let unavailable = |e: String| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "analytics_unavailable",
             format!("the analytics database cannot be read: {e}"),
         )
-    })?;
+    };
+    let reading = analytics.clone();
+    let report = web::block(move || reading.report(kind, &filter))
+        .await
+        .map_err(|e| unavailable(e.to_string()))?
+        .map_err(|e| unavailable(e.to_string()))?;
     Ok((report, analytics.problem()))
 }
 
@@ -280,7 +286,7 @@ macro_rules! query_report {
             request: HttpRequest,
             params: web::Query<ReportParams>,
         ) -> Result<HttpResponse, ApiError> {
-            report(&state, &request, &params, $kind).map(queries)
+            report(&state, &request, &params, $kind).await.map(queries)
         }
     };
 }
@@ -316,7 +322,7 @@ pub async fn daily(
     request: HttpRequest,
     params: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (report, problem) = report(&state, &request, &params, ReportKind::Daily)?;
+    let (report, problem) = report(&state, &request, &params, ReportKind::Daily).await?;
     let rows = match report {
         Report::Daily(rows) => rows,
         _ => Vec::new(),
@@ -336,7 +342,7 @@ pub async fn click_through(
     request: HttpRequest,
     params: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (report, problem) = report(&state, &request, &params, ReportKind::ClickThrough)?;
+    let (report, problem) = report(&state, &request, &params, ReportKind::ClickThrough).await?;
     match report {
         Report::ClickThrough(click_through) => Ok(HttpResponse::Ok().json(ClickThroughReport {
             click_through,

@@ -110,6 +110,17 @@ impl Metrics {
         if let Some(semantic) = engine.semantic() {
             render_semantic(semantic, &mut text);
         }
+        {
+            use std::fmt::Write as _;
+            let name = "kensaku_curation_problems";
+            let _ = writeln!(
+                text,
+                "# HELP {name} Synonym and pin lines that could not be applied at the last load (see the log)
+# TYPE {name} gauge
+{name} {}",
+                engine.curated().problems.len()
+            );
+        }
         if let Some(analytics) = analytics {
             render_analytics(analytics, &mut text);
         }
