@@ -166,14 +166,7 @@ async fn the_search_box_in_chromium() {
 
     // IME: no search while a composition is open; one when it commits.
     open_page(&browser, &server, "ja-jp").await;
-    browser
-        .client
-        .find(Locator::Css(INPUT))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, INPUT).await;
     let before = search_requests(&server);
     for reading in ["せ", "せい", "せいきゅ", "せいきゅうしょ"] {
         let n = reading.chars().count();
@@ -214,14 +207,7 @@ async fn the_search_box_in_chromium() {
 
     // Keyboard: "/" focuses the box, arrows choose, Enter opens url#section.
     open_page(&browser, &server, "ru-ru").await;
-    browser
-        .client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "main").await;
     browser
         .client
         .find(Locator::Css("body"))
@@ -295,14 +281,7 @@ async fn the_search_box_in_chromium() {
             .await,
         json!(true)
     );
-    browser
-        .client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "main").await;
     let ctrl_k = format!("{}k{}", char::from(Key::Control), char::from(Key::Control));
     browser
         .client
