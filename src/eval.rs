@@ -137,7 +137,8 @@ impl Summary {
 }
 
 /// The evaluation of a whole query set. `overall`, `by_locale`, `by_style`
-/// and `by_set` cover the queries in their own locale; `cross_language`
+/// and `by_set` cover the queries in their own locale (`by_set` also per
+/// set and locale, `dev2 ja-jp`, when there are several sets); `cross_language`
 /// the en-us queries sent to other locales, per set and target locale.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -209,6 +210,11 @@ fn summarize(queries: Vec<QueryResult>) -> Report {
     let (mut by_locale, mut by_style, mut by_set, mut cross) =
         (Groups::new(), Groups::new(), Groups::new(), Groups::new());
     let native: Vec<&QueryResult> = queries.iter().filter(|q| !q.cross_language).collect();
+    // With several sets, each set's locales too (goals are stated per set).
+    let sets = native
+        .iter()
+        .map(|q| &q.set)
+        .collect::<std::collections::BTreeSet<_>>();
     for q in &queries {
         if q.cross_language {
             let key = format!("{} en-us→{}", q.set, q.locale);
@@ -218,6 +224,10 @@ fn summarize(queries: Vec<QueryResult>) -> Report {
         by_locale.entry(q.locale.to_string()).or_default().push(q);
         by_style.entry(q.style.clone()).or_default().push(q);
         by_set.entry(q.set.clone()).or_default().push(q);
+        if sets.len() > 1 {
+            let key = format!("{} {}", q.set, q.locale);
+            by_set.entry(key).or_default().push(q);
+        }
     }
     let summarize = |groups: Groups<'_>| {
         groups
