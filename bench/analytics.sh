@@ -11,20 +11,8 @@ WORK=${WORK:-target/bench-analytics}
 KENSAKU=${KENSAKU:-target/release/kensaku}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
-if [ -d "$SHARED/lindera-cache" ]; then
-  LINDERA_BUILD_DICTIONARY_CACHE_DIR="$(realpath "$SHARED/lindera-cache")"
-  export LINDERA_BUILD_DICTIONARY_CACHE_DIR
-fi
-[ -x "$KENSAKU" ] || cargo build --release --locked
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-mkdir -p "$WORK"
-python3 - "$SHARED/eval/dev.jsonl" "$SHARED/eval/dev2.jsonl" > "$WORK/requests.txt" <<'PY'
-import json, sys, urllib.parse
-for path in sys.argv[1:]:
-    for line in open(path):
-        q = json.loads(line)
-        print(f"/search?q={urllib.parse.quote(q['query'])}&locale={q['locale']}&limit=10")
-PY
+. bench/common.sh
+bench_requests "$SHARED/eval/dev.jsonl" "$SHARED/eval/dev2.jsonl" > "$WORK/requests.txt"
 [ -d "$WORK/index" ] || "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/index" > /dev/null
 rm -rf "$WORK/analytics"
 pids=()

@@ -20,19 +20,8 @@ SCALES=${SCALES:-1 10 50}
 DURATION=${DURATION:-10s}
 PORT=${PORT:-7793}
 
-if [ -d "$SHARED/lindera-cache" ]; then
-  LINDERA_BUILD_DICTIONARY_CACHE_DIR="$(realpath "$SHARED/lindera-cache")"
-  export LINDERA_BUILD_DICTIONARY_CACHE_DIR
-fi
-[ -x "$KENSAKU" ] || cargo build --release --locked
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-mkdir -p "$WORK"
-python3 - "$SHARED/eval/dev.jsonl" > "$WORK/requests.txt" <<'PY'
-import json, sys, urllib.parse
-for line in open(sys.argv[1]):
-    q = json.loads(line)
-    print(f"/search?q={urllib.parse.quote(q['query'])}&locale={q['locale']}&limit=10")
-PY
+. bench/common.sh
+bench_requests "$SHARED/eval/dev.jsonl" > "$WORK/requests.txt"
 
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$WORK"/corpus-*' EXIT
