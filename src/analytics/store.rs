@@ -188,9 +188,15 @@ impl Store {
     }
 
     fn run_report(&self, kind: ReportKind, filter: &ReportFilter) -> rusqlite::Result<Report> {
-        let conditions = "(?1 IS NULL OR s.locale = ?1) AND (?2 IS NULL OR s.day >= ?2) AND (?3 IS NULL OR s.day <= ?3)";
+        // The filter on the searches of table alias `a`.
+        let filtered = |a: &str| {
+            format!(
+                "(?1 IS NULL OR {a}.locale = ?1) AND (?2 IS NULL OR {a}.day >= ?2) AND (?3 IS NULL OR {a}.day <= ?3)"
+            )
+        };
+        let conditions = filtered("s");
         // The same filter on the searches a click subquery joins.
-        let clicked = conditions.replace("s.", "t.");
+        let clicked = filtered("t");
         let args = params![filter.locale, filter.from, filter.to, filter.limit as i64];
         let queries = |sql: &str| -> rusqlite::Result<Vec<QueryRow>> {
             let mut statement = self.connection.prepare(sql)?;
@@ -247,7 +253,7 @@ impl Store {
             }
             ReportKind::ClickThrough => {
                 let args = params![filter.locale, filter.from, filter.to];
-                Report::ClickThrough(self.click_through(conditions, args)?)
+                Report::ClickThrough(self.click_through(&conditions, args)?)
             }
         })
     }

@@ -89,17 +89,13 @@ impl HttpEmbedderConfig {
 
     /// Whether the server is on this machine (`localhost`, `127.x`, `[::1]`).
     fn is_loopback(&self) -> bool {
-        let rest = self
-            .url
-            .split_once("://")
-            .map_or(self.url.as_str(), |(_, r)| r);
-        let authority = rest.split('/').next().unwrap_or_default();
-        let host = match authority.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or_default(),
-            None => authority.split(':').next().unwrap_or_default(),
+        let Ok(uri) = self.url.parse::<ureq::http::Uri>() else {
+            return false;
         };
+        let host = uri.host().unwrap_or_default();
+        let ip = host.trim_start_matches('[').trim_end_matches(']');
         host.eq_ignore_ascii_case("localhost")
-            || host
+            || ip
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     }
