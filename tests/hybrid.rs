@@ -281,7 +281,8 @@ fn a_semantic_match_deep_links_to_its_section() {
 }
 
 /// Every way an embedder fails at query time: lexical results, the reason
-/// in the response, a metric — never a 5xx or a hung request.
+/// in the response, a metric — never a 5xx or a hung request; one that keeps
+/// failing slowly is skipped until it answers again.
 #[test]
 fn a_failing_embedder_at_query_time_degrades_to_lexical_results() {
     let fake = FakeEmbedder::start(Mode::Ok);
@@ -336,6 +337,58 @@ fn a_failing_embedder_at_query_time_degrades_to_lexical_results() {
         let line = format!("kensaku_semantic_unavailable_total{{reason=\"{reason}\"}} 1");
         assert!(metrics.contains(&line), "{mode:?}: no {line}");
     }
+    // An embedder that keeps timing out is skipped for a while: searches
+    // answer at once instead of each waiting out the timeout, then one probes
+    // after the cool-down and meaning comes back.
+    fake.set_mode(Mode::Slow(Duration::from_secs(3)));
+    let metric = |name: &str| -> String {
+        let metrics = http
+            .get(server.url("/metrics"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default();
+        line.to_string()
+    };
+    for i in 0..kensaku::embed::breaker::TRIP_AFTER {
+        let (_, body) = get(&format!("/search?q=slow%20embedder%20{i}&locale=en-us"));
+        let unavailable = body["semantic"]["unavailable"].as_str().unwrap();
+        assert!(
+            unavailable.contains("did not answer within"),
+            "{unavailable}"
+        );
+    }
+    assert_eq!(
+        metric("kensaku_embedder_suspended"),
+        "kensaku_embedder_suspended 1"
+    );
+    let started = std::time::Instant::now();
+    let (status, body) = get("/search?q=reset%20the%20index%20skipped&locale=en-us");
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "a suspended embedder is not waited for"
+    );
+    let unavailable = body["semantic"]["unavailable"].as_str().unwrap();
+    assert!(unavailable.contains("repeated failures"), "{unavailable}");
+    assert!(!body["hits"].as_array().unwrap().is_empty(), "{body}");
+    assert_eq!(
+        metric("kensaku_semantic_unavailable_total{reason=\"suspended\"}"),
+        "kensaku_semantic_unavailable_total{reason=\"suspended\"} 1"
+    );
+    fake.set_mode(Mode::Ok);
+    std::thread::sleep(kensaku::embed::breaker::FIRST_COOL_DOWN + Duration::from_millis(100));
+    let (_, body) = get("/search?q=reset%20the%20index%20recovered&locale=en-us");
+    assert_eq!(body["semantic"]["used"], true, "{body}");
+    assert_eq!(
+        metric("kensaku_embedder_suspended"),
+        "kensaku_embedder_suspended 0"
+    );
+
     // A cached query vector keeps working while the embedder is down.
     let (_, cached) = get("/search?q=reset%20the%20index&locale=en-us");
     assert_eq!(cached["semantic"]["used"], true, "{cached}");

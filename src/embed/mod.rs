@@ -11,6 +11,7 @@
 //! it makes: vectors of different identities never meet, in the
 //! [cache](cache) or in an index generation.
 
+pub mod breaker;
 pub mod cache;
 pub mod config;
 pub mod http;
@@ -72,6 +73,10 @@ pub enum EmbedError {
     Count { expected: usize, got: usize },
     #[error("the embedder is busy: no request slot within {} ms", .0.as_millis())]
     Busy(Duration),
+    /// Not asked: it failed repeatedly and is skipped for a while
+    /// ([`breaker`]).
+    #[error("the embedder is skipped after repeated failures; retried within {} ms", .0.as_millis())]
+    Suspended(Duration),
 }
 
 impl EmbedError {
@@ -85,13 +90,17 @@ impl EmbedError {
             EmbedError::Dimensions { .. } => "dimensions",
             EmbedError::Count { .. } => "count",
             EmbedError::Busy(_) => "busy",
+            EmbedError::Suspended(_) => "suspended",
         }
     }
 
     /// Whether trying again may help (not so for a wrong answer).
     pub fn is_transient(&self) -> bool {
         match self {
-            EmbedError::Unreachable(_) | EmbedError::Timeout(_) | EmbedError::Busy(_) => true,
+            EmbedError::Unreachable(_)
+            | EmbedError::Timeout(_)
+            | EmbedError::Busy(_)
+            | EmbedError::Suspended(_) => true,
             EmbedError::Status { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -137,20 +146,46 @@ pub fn normalize(v: &mut [f32]) {
 /// The dot product of two vectors of the same length (cosine similarity of
 /// unit vectors).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight lanes: the compiler vectorizes this into SIMD adds.
-    let mut acc = [0.0f32; 8];
-    let chunks = a.len() / 8;
-    for i in 0..chunks {
-        for lane in 0..8 {
-            acc[lane] += a[i * 8 + lane] * b[i * 8 + lane];
+    // Eight independent lanes over exact chunks (no bounds checks): the
+    // compiler turns the loop into SIMD multiply-adds. A single running sum
+    // would be scalar, as float addition is not associative.
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            acc[lane] += x[lane] * y[lane];
         }
     }
-    let mut sum: f32 = acc.iter().sum();
-    for i in chunks * 8..a.len().min(b.len()) {
-        sum += a[i] * b[i];
-    }
-    sum
+    acc.iter().sum::<f32>() + tail
 }
+
+/// The dot product of a float vector with a row of signed bytes (an int8
+/// vector before its scale), vectorized like [`dot`].
+pub fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, &y)| x * f32::from(y))
+        .sum();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            acc[lane] += x[lane] * f32::from(y[lane]);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Lanes of the dot products' accumulators.
+const LANES: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -163,6 +198,19 @@ mod tests {
         assert!((dot(&a, &a) - 1.0).abs() < 1e-6);
         let b: Vec<f32> = a.iter().map(|x| -x).collect();
         assert!((dot(&a, &b) + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn vectorized_dots_equal_the_plain_sums() {
+        for len in [0, 1, 7, 8, 9, 384, 385] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let bytes: Vec<i8> = (0..len).map(|i| ((i * 37) % 255) as i8).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - plain).abs() < 1e-4, "{len}");
+            let plain: f32 = a.iter().zip(&bytes).map(|(x, &y)| x * f32::from(y)).sum();
+            assert!((dot_i8(&a, &bytes) - plain).abs() < 1e-2, "{len}");
+        }
     }
 
     #[test]

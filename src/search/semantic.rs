@@ -1,12 +1,15 @@
 //! Query vectors for semantic matching: embedded once per distinct query
-//! text and kept in an LRU cache (search-as-you-type repeats itself).
+//! text and kept in an LRU cache (search-as-you-type repeats itself), with
+//! an embedder that keeps failing skipped for a while ([`Breaker`]).
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use lru::LruCache;
 
+use crate::embed::breaker::{Admission, Breaker, Outcome};
 use crate::embed::{EmbedError, Embedder, EmbedderIdentity, Modality};
 
 /// Query vectors kept.
@@ -20,6 +23,7 @@ pub struct Semantic {
     pub cache_misses: AtomicU64,
     /// Searches that wanted meaning and went without, by reason.
     unavailable: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    breaker: Breaker,
 }
 
 impl Semantic {
@@ -32,6 +36,7 @@ impl Semantic {
             cache_hits: AtomicU64::new(0),
             cache_misses: AtomicU64::new(0),
             unavailable: Mutex::new(Default::default()),
+            breaker: Breaker::default(),
         }
     }
 
@@ -51,6 +56,11 @@ impl Semantic {
         counts.iter().map(|(r, n)| (*r, *n)).collect()
     }
 
+    /// Whether the embedder is being skipped after repeated failures.
+    pub fn suspended(&self) -> bool {
+        self.breaker.is_open()
+    }
+
     pub fn identity(&self) -> &EmbedderIdentity {
         self.embedder.identity()
     }
@@ -67,14 +77,33 @@ impl Semantic {
             return Ok(vector.clone());
         }
         self.cache_misses.fetch_add(1, Ordering::Relaxed);
-        let vector =
-            self.embedder
-                .embed(&[key], Modality::Query)?
-                .pop()
-                .ok_or(EmbedError::Count {
+        let probe = match self.breaker.admit(Instant::now()) {
+            Admission::Allowed { probe } => probe,
+            Admission::Refused { retry_in } => return Err(EmbedError::Suspended(retry_in)),
+        };
+        let result = self
+            .embedder
+            .embed(&[key], Modality::Query)
+            .and_then(|mut vectors| {
+                vectors.pop().ok_or(EmbedError::Count {
                     expected: 1,
                     got: 0,
-                })?;
+                })
+            });
+        let outcome = match &result {
+            Ok(_) => Outcome::Success,
+            Err(e) if e.is_transient() => Outcome::SlowFailure,
+            Err(_) => Outcome::FastFailure,
+        };
+        if let Some(cool_down) = self.breaker.record(outcome, probe, Instant::now()) {
+            tracing::warn!(
+                cool_down_ms = cool_down.as_millis() as u64,
+                "the embedder keeps failing: semantic matching suspended"
+            );
+        } else if probe && outcome == Outcome::Success {
+            tracing::info!("the embedder answers again: semantic matching resumed");
+        }
+        let vector = result?;
         let vector = Arc::new(vector);
         self.lock().put(key.to_string(), vector.clone());
         Ok(vector)

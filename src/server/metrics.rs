@@ -239,6 +239,13 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
         "kensaku_query_vector_cache_total{{result=\"miss\"}} {}",
         semantic.cache_misses.load(Relaxed)
     );
+    out.push_str("# HELP kensaku_embedder_suspended Whether query embedding is skipped after repeated failures (1) or not (0)\n");
+    out.push_str("# TYPE kensaku_embedder_suspended gauge\n");
+    let _ = writeln!(
+        out,
+        "kensaku_embedder_suspended {}",
+        u8::from(semantic.suspended())
+    );
     out.push_str("# HELP kensaku_semantic_unavailable_total Searches that wanted meaning and answered lexically, by reason\n");
     out.push_str("# TYPE kensaku_semantic_unavailable_total counter\n");
     for (reason, n) in semantic.unavailable() {
