@@ -261,6 +261,15 @@ pub fn evaluate(
         let response = engine
             .search(&request)
             .map_err(|e| anyhow::anyhow!("query {}: {e}", j.id))?;
+        // A search that answered without the meaning it was asked for would
+        // score the lexical ranking under the hybrid's name.
+        if let Some(reason) = response
+            .semantic
+            .as_ref()
+            .and_then(|s| s.unavailable.as_ref())
+        {
+            anyhow::bail!("query {}: semantic matching unavailable: {reason}", j.id);
+        }
         // Relevance is by article path; with detection, a hit in another
         // locale counts only if it is the query's locale.
         let returned: Vec<String> = response

@@ -34,6 +34,9 @@ if ! curl -sf "$URL/health" >/dev/null; then
   for _ in $(seq 100); do curl -sf "$URL/health" >/dev/null && break; sleep 0.2; done
 fi
 export KENSAKU_EMBEDDER_URL="$URL" KENSAKU_EMBEDDER_MODALITY_FIELD=input_type
+# An evaluation waits for every query vector (a search would answer lexically
+# past 1 s, and `kensaku eval` stops rather than score that as hybrid).
+export KENSAKU_EMBEDDER_TIMEOUT_MS=60000
 CACHE="$WORK/embeddings"
 
 echo "== index (f32 and int8; one embedding cache)"
