@@ -280,6 +280,59 @@ fn a_semantic_match_deep_links_to_its_section() {
     assert!(hit.snippet.text.contains("locked for an hour"), "{hit:?}");
 }
 
+/// A query asked of a locale whose script it is not written in also meets
+/// the vectors of the same articles in its own language. The fake model has
+/// no shared words across English and Japanese, so without them meaning
+/// would rank the first id first.
+#[test]
+fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    small_corpus(&corpus);
+    for (id, title, text) in [
+        (
+            "billing/invoices.md",
+            "請求書",
+            "請求書をダウンロードするには請求ページを開きます。",
+        ),
+        (
+            "users/passwords.md",
+            "パスワード",
+            "管理者はユーザーのパスワードをリセットします。",
+        ),
+        (
+            "accounts/merge.md",
+            "アカウントの統合",
+            "二つのテナントを一つに統合します。",
+        ),
+    ] {
+        let path = corpus.join("ja-jp").join(id);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let body = format!(
+            "---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n## {title}\n\n{text}\n"
+        );
+        std::fs::write(path, body).unwrap();
+    }
+    let dir = IndexDir::new(tmp.path().join("index"));
+    index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let engine = Engine::open_with(dir, Some(embedder(&fake.url)));
+    let ja = Locale::parse("ja-jp").unwrap();
+    for (q, locale) in [
+        ("password reset for a user", &ja),
+        ("パスワードのリセット", &en()),
+    ] {
+        let request = SearchRequest::new(q)
+            .locale(locale.clone())
+            .semantic_ratio(1.0);
+        let response = engine.search(&request).unwrap();
+        assert!(response.semantic.as_ref().unwrap().used, "{q}");
+        let hit = &response.hits[0];
+        assert_eq!(hit.id, "users/passwords.md", "{q}: {:?}", response.hits);
+        assert_eq!(&hit.locale, locale, "{q}");
+    }
+}
+
 /// Every way an embedder fails at query time: lexical results, the reason
 /// in the response, a metric — never a 5xx or a hung request; one that keeps
 /// failing slowly is skipped until it answers again.

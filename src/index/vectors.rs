@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
 
-use crate::embed::{EmbedderIdentity, dot};
+use crate::embed::{EmbedderIdentity, dot, dot_i8};
 use crate::locale::Language;
 
 use super::hitstore::{self, HitRecord};
@@ -286,6 +286,18 @@ impl Vectors {
         self.rows.len()
     }
 
+    /// The articles with vectors, sorted.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Where `id` is in [`Vectors::ids`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.ids
+            .binary_search_by(|probe| probe.as_str().cmp(id))
+            .ok()
+    }
+
     /// Bytes of the file.
     pub fn size_bytes(&self) -> usize {
         self.bytes.len()
@@ -313,11 +325,9 @@ impl Vectors {
             }
             VectorFormat::Int8 => {
                 let scale = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-                let mut sum = 0.0f32;
-                for (q, &v) in query.iter().zip(&bytes[4..]) {
-                    sum += q * f32::from(v as i8);
-                }
-                sum * scale
+                // SAFETY: i8 and u8 have the same size and alignment.
+                let (_, values, _) = unsafe { bytes[4..].align_to::<i8>() };
+                dot_i8(query, values) * scale
             }
         }
     }

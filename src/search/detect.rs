@@ -43,17 +43,19 @@ fn writes(locale: &Locale, writing: Writing) -> bool {
     locale.language().spec().writing.contains(&writing)
 }
 
+/// The writing system that tells most about `query`'s language (Hangul,
+/// then kana, Han, Cyrillic, Latin), if it has letters.
+pub fn writing(query: &str) -> Option<Writing> {
+    BY_EVIDENCE.into_iter().find(|&w| {
+        query
+            .chars()
+            .any(|c| c.is_alphabetic() && Writing::of(c) == Some(w))
+    })
+}
+
 /// Detects candidate locales for `query` among `indexed`.
 pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
-    let present: Vec<Writing> = BY_EVIDENCE
-        .into_iter()
-        .filter(|&w| {
-            query
-                .chars()
-                .any(|c| c.is_alphabetic() && Writing::of(c) == Some(w))
-        })
-        .collect();
-    let (candidates, merge) = match present.first() {
+    let (candidates, merge) = match writing(query).as_ref() {
         Some(&writing @ (Writing::Cyrillic | Writing::Latin)) => {
             (by_whatlang(query, indexed, writing), false)
         }

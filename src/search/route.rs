@@ -19,6 +19,13 @@ pub struct Target {
     /// How likely the query is in this locale's language (1 when given).
     pub prior: f32,
     pub plan: Plan,
+    /// When the query is written in a script this locale's language does
+    /// not use (English asked of ja-jp, Japanese of en-us): the indexed
+    /// locale with vectors in the query's own language. Its articles are
+    /// translations of this locale's, under the same ids, so meaning is
+    /// also matched query-language to query-language — the semantic twin of
+    /// matching English words against the English originals.
+    pub pivot: Option<Arc<LocaleIndex>>,
 }
 
 impl Target {
@@ -49,8 +56,10 @@ pub fn route(
     let query = request.q.trim();
     if let Some(locale) = &request.locale {
         let index = snapshot.get(locale)?.clone();
+        let mut target = target(index, 1.0, &request.q, ranking, curated)?;
+        target.pivot = pivot(snapshot, query, &target.index);
         return Ok(Route {
-            targets: vec![target(index, 1.0, &request.q, ranking, curated)?],
+            targets: vec![target],
             detected: false,
         });
     }
@@ -84,6 +93,23 @@ pub fn detect_best(snapshot: &Snapshot, query: &str) -> Option<Arc<LocaleIndex>>
     snapshot.locales.get(&best.locale).cloned()
 }
 
+/// The locale in `query`'s own language to match meaning in as well, when
+/// `index`'s language is not written in the query's script (see
+/// [`Target::pivot`]).
+fn pivot(snapshot: &Snapshot, query: &str, index: &LocaleIndex) -> Option<Arc<LocaleIndex>> {
+    let writing = detect::writing(query)?;
+    if !index.has_vectors() || index.language.spec().writing.contains(&writing) {
+        return None;
+    }
+    let indexed: Vec<_> = snapshot.locales.keys().cloned().collect();
+    detect::detect(query, &indexed)
+        .candidates
+        .iter()
+        .filter_map(|c| snapshot.locales.get(&c.locale))
+        .find(|l| l.has_vectors() && l.language.spec().writing.contains(&writing))
+        .cloned()
+}
+
 /// Plans `query` against one locale.
 fn target(
     index: Arc<LocaleIndex>,
@@ -105,7 +131,12 @@ fn target(
         },
         &mut analyzers,
     )?;
-    Ok(Target { index, prior, plan })
+    Ok(Target {
+        index,
+        prior,
+        plan,
+        pivot: None,
+    })
 }
 
 /// Among planned candidates, the locales to search: the one whose index

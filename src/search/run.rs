@@ -120,6 +120,11 @@ fn lexical(target: &Target, request: &SearchRequest, depth: usize) -> Result<Lex
 }
 
 /// The articles closest in meaning, as documents that pass the filters.
+///
+/// With a [pivot](Target::pivot), an article's similarity is the better of
+/// its own vectors' and its translation's in the query's language; its
+/// section is always its own (section tables of translations need not
+/// agree).
 fn semantic_candidates(
     target: &Target,
     request: &SearchRequest,
@@ -133,23 +138,41 @@ fn semantic_candidates(
     else {
         return Ok(Vec::new());
     };
-    let mut candidates = Vec::new();
-    for m in vectors.search(semantic.vector, depth, semantic.fusion.section_weight) {
-        let Some(address) = target.index.find(m.id)? else {
-            continue;
-        };
-        let passes = request
-            .filters
-            .iter()
-            .all(|f| target.index.meta_value(address, f.field).as_deref() == Some(&f.value));
-        if passes {
-            candidates.push(SemanticCandidate {
-                address,
+    let weight = semantic.fusion.section_weight;
+    let mut candidates: Vec<SemanticCandidate> = vectors
+        .search(semantic.vector, depth, weight)
+        .into_iter()
+        .filter_map(|m| {
+            Some(SemanticCandidate {
+                address: target.index.vector_doc(m.id)?,
                 similarity: m.score,
                 section: m.section,
-            });
+            })
+        })
+        .collect();
+    if let Some((pivot, _)) = target.pivot.as_ref().and_then(|p| p.vectors()) {
+        for m in pivot.search(semantic.vector, depth, weight) {
+            let Some(address) = target.index.vector_doc(m.id) else {
+                continue;
+            };
+            match candidates.iter_mut().find(|c| c.address == address) {
+                Some(own) => own.similarity = own.similarity.max(m.score),
+                None => candidates.push(SemanticCandidate {
+                    address,
+                    similarity: m.score,
+                    section: None,
+                }),
+            }
         }
+        candidates.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+        candidates.truncate(depth);
     }
+    candidates.retain(|c| {
+        request
+            .filters
+            .iter()
+            .all(|f| target.index.meta_value(c.address, f.field).as_deref() == Some(&f.value))
+    });
     Ok(candidates)
 }
 
