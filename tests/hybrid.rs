@@ -100,9 +100,15 @@ fn en() -> Locale {
 
 /// The small corpus, indexed with the fake embedder's vectors.
 fn indexed(fake: &FakeEmbedder) -> (tempfile::TempDir, IndexDir) {
+    indexed_with(fake, |_| {})
+}
+
+/// [`indexed`], with what `more` writes into the corpus folder too.
+fn indexed_with(fake: &FakeEmbedder, more: impl FnOnce(&Path)) -> (tempfile::TempDir, IndexDir) {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = tmp.path().join("corpus");
     small_corpus(&corpus);
+    more(&corpus);
     let dir = IndexDir::new(tmp.path().join("index"));
     index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
     (tmp, dir)
@@ -287,35 +293,33 @@ fn a_semantic_match_deep_links_to_its_section() {
 #[test]
 fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
     let fake = FakeEmbedder::start(Mode::Ok);
-    let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    small_corpus(&corpus);
-    for (id, title, text) in [
-        (
-            "billing/invoices.md",
-            "請求書",
-            "請求書をダウンロードするには請求ページを開きます。",
-        ),
-        (
-            "users/passwords.md",
-            "パスワード",
-            "管理者はユーザーのパスワードをリセットします。",
-        ),
-        (
-            "accounts/merge.md",
-            "アカウントの統合",
-            "二つのテナントを一つに統合します。",
-        ),
-    ] {
-        let path = corpus.join("ja-jp").join(id);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let body = format!(
-            "---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n## {title}\n\n{text}\n"
-        );
-        std::fs::write(path, body).unwrap();
-    }
-    let dir = IndexDir::new(tmp.path().join("index"));
-    index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
+    let japanese = |corpus: &Path| {
+        for (id, title, text) in [
+            (
+                "billing/invoices.md",
+                "請求書",
+                "請求書をダウンロードするには請求ページを開きます。",
+            ),
+            (
+                "users/passwords.md",
+                "パスワード",
+                "管理者はユーザーのパスワードをリセットします。",
+            ),
+            (
+                "accounts/merge.md",
+                "アカウントの統合",
+                "二つのテナントを一つに統合します。",
+            ),
+        ] {
+            let path = corpus.join("ja-jp").join(id);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let body = format!(
+                "---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n## {title}\n\n{text}\n"
+            );
+            std::fs::write(path, body).unwrap();
+        }
+    };
+    let (_tmp, dir) = indexed_with(&fake, japanese);
     let engine = Engine::open_with(dir, Some(embedder(&fake.url)));
     let ja = Locale::parse("ja-jp").unwrap();
     for (q, locale) in [
@@ -350,6 +354,10 @@ fn a_failing_embedder_at_query_time_degrades_to_lexical_results() {
         let response = http.get(server.url(path)).send().unwrap();
         (response.status().as_u16(), response.json().unwrap())
     };
+    let metrics = || -> String {
+        let response = http.get(server.url("/metrics")).send().unwrap();
+        response.text().unwrap()
+    };
     let (_, locales) = get("/locales");
     for locale in locales.as_array().unwrap() {
         assert!(locale["vectors"].as_u64().unwrap() > 0, "{locale}");
@@ -381,31 +389,20 @@ fn a_failing_embedder_at_query_time_degrades_to_lexical_results() {
             !body["hits"].as_array().unwrap().is_empty(),
             "lexical results: {body}"
         );
-        let metrics = http
-            .get(server.url("/metrics"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
         let line = format!("kensaku_semantic_unavailable_total{{reason=\"{reason}\"}} 1");
-        assert!(metrics.contains(&line), "{mode:?}: no {line}");
+        assert!(metrics().contains(&line), "{mode:?}: no {line}");
     }
     // An embedder that keeps timing out is skipped for a while: searches
     // answer at once instead of each waiting out the timeout, then one probes
     // after the cool-down and meaning comes back.
     fake.set_mode(Mode::Slow(Duration::from_secs(3)));
+    // The line of one metric (its name and labels given).
     let metric = |name: &str| -> String {
-        let metrics = http
-            .get(server.url("/metrics"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
-        let line = metrics
-            .lines()
+        let text = metrics();
+        text.lines()
             .find(|l| l.starts_with(name))
-            .unwrap_or_default();
-        line.to_string()
+            .unwrap_or_default()
+            .to_string()
     };
     for i in 0..kensaku::embed::breaker::TRIP_AFTER {
         let (_, body) = get(&format!("/search?q=slow%20embedder%20{i}&locale=en-us"));

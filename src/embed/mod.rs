@@ -146,6 +146,16 @@ pub fn normalize(v: &mut [f32]) {
 /// The dot product of two vectors of the same length (cosine similarity of
 /// unit vectors).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    dot_with(a, b)
+}
+
+/// The dot product of a float vector with a row of signed bytes (an int8
+/// vector before its scale).
+pub fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
+    dot_with(a, b)
+}
+
+fn dot_with<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     // Eight independent lanes over exact chunks (no bounds checks): the
     // compiler turns the loop into SIMD multiply-adds. A single running sum
     // would be scalar, as float addition is not associative.
@@ -154,31 +164,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         .remainder()
         .iter()
         .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(x, &y)| x * y.into())
         .sum();
     let mut acc = [0.0f32; LANES];
     for (x, y) in a_chunks.zip(b_chunks) {
         for lane in 0..LANES {
-            acc[lane] += x[lane] * y[lane];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// The dot product of a float vector with a row of signed bytes (an int8
-/// vector before its scale), vectorized like [`dot`].
-pub fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, &y)| x * f32::from(y))
-        .sum();
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..LANES {
-            acc[lane] += x[lane] * f32::from(y[lane]);
+            acc[lane] += x[lane] * y[lane].into();
         }
     }
     acc.iter().sum::<f32>() + tail
