@@ -1,10 +1,9 @@
 //! A published generation of one locale, opened for searching.
 
-use tantivy::collector::TopDocs;
+use std::collections::HashMap;
+
 use tantivy::columnar::Column;
-use tantivy::query::TermQuery;
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, Term};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher};
 
 use crate::article::meta::MetaField;
 use crate::locale::{Language, Locale};
@@ -30,6 +29,9 @@ pub struct LocaleReader {
     hits: HitStore,
     /// Each segment's `hit` column (hit-store offsets), by segment ordinal.
     hit_columns: Vec<Column<u64>>,
+    /// Each article's document, read once per generation: searches map
+    /// vector matches, translations' matches and pins to documents by id.
+    by_id: HashMap<Box<str>, DocAddress>,
 }
 
 impl LocaleReader {
@@ -70,7 +72,7 @@ impl LocaleReader {
             }),
             None => None,
         };
-        Ok(LocaleReader {
+        let mut reader = LocaleReader {
             locale: generation.locale.clone(),
             language: manifest.language,
             generation: generation.number,
@@ -81,7 +83,25 @@ impl LocaleReader {
             fields,
             hits,
             hit_columns,
-        })
+            by_id: HashMap::new(),
+        };
+        reader.by_id = reader.read_ids();
+        Ok(reader)
+    }
+
+    /// Every live document's article id.
+    fn read_ids(&self) -> HashMap<Box<str>, DocAddress> {
+        let searcher = self.searcher();
+        let mut by_id = HashMap::with_capacity(self.documents as usize);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc_id in segment.doc_ids_alive() {
+                let address = DocAddress::new(ord as u32, doc_id);
+                if let Some(record) = self.record(address) {
+                    by_id.insert(record.id.into(), address);
+                }
+            }
+        }
+        by_id
     }
 
     /// The generation's vectors and what made them, if it has any.
@@ -99,15 +119,8 @@ impl LocaleReader {
     }
 
     /// The document of article `id`, if there is one.
-    pub fn find(&self, id: &str) -> tantivy::Result<Option<DocAddress>> {
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = self
-            .searcher()
-            .search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        Ok(top.into_iter().next().map(|(_, address)| address))
+    pub fn find(&self, id: &str) -> Option<DocAddress> {
+        self.by_id.get(id).copied()
     }
 
     /// A document's value of a keyword metadata field (from its fast column).

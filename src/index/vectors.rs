@@ -286,18 +286,6 @@ impl Vectors {
         self.rows.len()
     }
 
-    /// The articles with vectors, sorted.
-    pub fn ids(&self) -> &[String] {
-        &self.ids
-    }
-
-    /// Where `id` is in [`Vectors::ids`].
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.ids
-            .binary_search_by(|probe| probe.as_str().cmp(id))
-            .ok()
-    }
-
     /// Bytes of the file.
     pub fn size_bytes(&self) -> usize {
         self.bytes.len()

@@ -34,8 +34,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
+use tantivy::TantivyDocument;
 use tantivy::schema::Value;
-use tantivy::{DocAddress, TantivyDocument};
 
 use crate::analysis;
 use crate::article::meta::META_FIELDS;
@@ -64,9 +64,6 @@ pub struct LocaleIndex {
     /// Whether its vectors were made by the engine's embedder (vectors of
     /// another model mean nothing to its query vectors).
     vectors_usable: bool,
-    /// The document of each article of the vectors' id table, looked up
-    /// once per generation (a search maps dozens of matches to documents).
-    vector_docs: Vec<Option<DocAddress>>,
 }
 
 /// A locale index is its generation's reader, with search-side caches.
@@ -94,31 +91,16 @@ impl LocaleIndex {
             tracing::warn!(locale = %locale, index = ?made_by, configured = ?embedder,
                 "the index's vectors come from another embedder: semantic matching is off here until a reindex");
         }
-        let mut vector_docs = Vec::new();
-        if let (true, Some((vectors, _))) = (vectors_usable, reader.vectors()) {
-            vector_docs = vectors
-                .ids()
-                .iter()
-                .map(|id| reader.find(id))
-                .collect::<tantivy::Result<_>>()?;
-        }
         Ok(Some(LocaleIndex {
             reader,
             suggester: OnceLock::new(),
             vectors_usable,
-            vector_docs,
         }))
     }
 
     /// Whether semantic matching can search this locale.
     pub fn has_vectors(&self) -> bool {
         self.vectors_usable
-    }
-
-    /// The document of article `id`, if it has vectors here.
-    pub fn vector_doc(&self, id: &str) -> Option<DocAddress> {
-        let (vectors, _) = self.vectors()?;
-        *self.vector_docs.get(vectors.position(id)?)?
     }
 
     /// The locale's title-and-heading completions, built on first call.
@@ -455,7 +437,7 @@ impl Engine {
     pub fn article(&self, locale: &Locale, id: &str) -> Result<Option<ArticleView>, SearchError> {
         let snapshot = self.snapshot.load_full();
         let li = snapshot.get(locale)?;
-        let Some(address) = li.find(id)? else {
+        let Some(address) = li.find(id) else {
             return Ok(None);
         };
         let Some(record) = li.record(address) else {

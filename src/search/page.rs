@@ -62,7 +62,7 @@ fn pinned(merged: &Merged, pins: Option<&PinRule>) -> Result<Vec<(usize, Candida
     let top = best.top.first().map_or(1.0, |c| c.score);
     let mut pinned = Vec::with_capacity(rule.pin.len());
     for id in &rule.pin {
-        if let Some(address) = best.target.index.find(id)? {
+        if let Some(address) = best.target.index.find(id) {
             let score = top;
             pinned.push((
                 0,
