@@ -286,10 +286,10 @@ fn a_semantic_match_deep_links_to_its_section() {
     assert!(hit.snippet.text.contains("locked for an hour"), "{hit:?}");
 }
 
-/// A query asked of a locale whose script it is not written in also meets
-/// the vectors of the same articles in its own language. The fake model has
-/// no shared words across English and Japanese, so without them meaning
-/// would rank the first id first.
+/// A query asked of a locale whose script it is not written in is also
+/// matched — by words and by meaning — against the same articles in its own
+/// language. The fake model shares no words across English and Japanese, so
+/// without them meaning would rank the first id first, and words find none.
 #[test]
 fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
     let fake = FakeEmbedder::start(Mode::Ok);
@@ -320,20 +320,24 @@ fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
         }
     };
     let (_tmp, dir) = indexed_with(&fake, japanese);
-    let engine = Engine::open_with(dir, Some(embedder(&fake.url)));
+    let engine = Engine::open_with(dir.clone(), Some(embedder(&fake.url)));
+    let words_only = Engine::open(dir);
     let ja = Locale::parse("ja-jp").unwrap();
     for (q, locale) in [
         ("password reset for a user", &ja),
         ("パスワードのリセット", &en()),
     ] {
-        let request = SearchRequest::new(q)
-            .locale(locale.clone())
-            .semantic_ratio(1.0);
-        let response = engine.search(&request).unwrap();
-        assert!(response.semantic.as_ref().unwrap().used, "{q}");
-        let hit = &response.hits[0];
-        assert_eq!(hit.id, "users/passwords.md", "{q}: {:?}", response.hits);
-        assert_eq!(&hit.locale, locale, "{q}");
+        // By meaning alone, then by words alone: the Japanese articles have
+        // no English words (no English originals), and the other way round.
+        let request = SearchRequest::new(q).locale(locale.clone());
+        let by_meaning = engine.search(&request.clone().semantic_ratio(1.0)).unwrap();
+        assert!(by_meaning.semantic.as_ref().unwrap().used, "{q}");
+        let by_words = words_only.search(&request).unwrap();
+        for response in [by_meaning, by_words] {
+            let hit = &response.hits[0];
+            assert_eq!(hit.id, "users/passwords.md", "{q}: {:?}", response.hits);
+            assert_eq!(&hit.locale, locale, "{q}");
+        }
     }
 }
 

@@ -42,6 +42,14 @@ pub struct Ranking {
     /// Its scale when the query has no letter of the locale's script (an
     /// all-Latin query on a CJK index): then it is the query's only reading.
     pub english_only: f32,
+    /// When the query is in a script the locale's language does not use and
+    /// its own language is indexed too ([`super::route::Target::pivot`]):
+    /// how much the locale's own lexical ranking counts against that of its
+    /// translations in the query's language (each relative to its best).
+    /// Held out, the folds chose 0: the translations' words are the better
+    /// evidence, and the own ranking (the English originals, for English)
+    /// only adds its documents after theirs.
+    pub own_words_across_scripts: f32,
     /// How sharply partial coverage is punished.
     pub coverage_exponent: f32,
     /// Weight of a compound part or other alternative form.
@@ -76,6 +84,7 @@ impl Default for Ranking {
             body: 1.0,
             english: 0.3,
             english_only: 1.0,
+            own_words_across_scripts: 0.0,
             coverage_exponent: 0.75,
             alternative: 0.5,
             typo_one: 0.5,

@@ -21,11 +21,19 @@ pub struct Target {
     pub plan: Plan,
     /// When the query is written in a script this locale's language does
     /// not use (English asked of ja-jp, Japanese of en-us): the indexed
-    /// locale with vectors in the query's own language. Its articles are
-    /// translations of this locale's, under the same ids, so meaning is
-    /// also matched query-language to query-language — the semantic twin of
-    /// matching English words against the English originals.
-    pub pivot: Option<Arc<LocaleIndex>>,
+    /// locale in the query's own language, planned. Its articles are
+    /// translations of this locale's under the same ids, so the query's
+    /// words and meaning are also matched in its own language — as the
+    /// `english` field matches English words against the English originals.
+    pub pivot: Option<Pivot>,
+}
+
+/// A target's translations in the query's own language (see [`Target::pivot`]).
+pub struct Pivot {
+    pub index: Arc<LocaleIndex>,
+    pub plan: Plan,
+    /// [`Ranking::own_words_across_scripts`].
+    pub own_weight: f32,
 }
 
 impl Target {
@@ -53,18 +61,30 @@ pub fn route(
     if snapshot.locales.is_empty() {
         return Err(SearchError::NoIndex);
     }
-    let query = request.q.trim();
     if let Some(locale) = &request.locale {
         let index = snapshot.get(locale)?.clone();
         let mut target = target(index, 1.0, &request.q, ranking, curated)?;
-        target.pivot = pivot(snapshot, query, &target.index);
+        target.pivot = pivot(snapshot, request, &target.index, ranking, curated)?;
         return Ok(Route {
             targets: vec![target],
             detected: false,
         });
     }
+    Ok(Route {
+        targets: detected(snapshot, request, ranking, curated)?,
+        detected: true,
+    })
+}
+
+/// The locales `request`'s query is detected to be in, planned, best first.
+fn detected(
+    snapshot: &Snapshot,
+    request: &SearchRequest,
+    ranking: &Ranking,
+    curated: &Curated,
+) -> Result<Vec<Target>, SearchError> {
     let indexed: Vec<_> = snapshot.locales.keys().cloned().collect();
-    let detection = detect::detect(query, &indexed);
+    let detection = detect::detect(request.q.trim(), &indexed);
     let mut candidates = Vec::with_capacity(detection.candidates.len());
     for candidate in &detection.candidates {
         if let Some(index) = snapshot.locales.get(&candidate.locale) {
@@ -77,10 +97,7 @@ pub fn route(
             )?);
         }
     }
-    Ok(Route {
-        targets: choose(candidates, detection.merge, ranking),
-        detected: true,
-    })
+    Ok(choose(candidates, detection.merge, ranking))
 }
 
 /// The best detected locale for `query` (suggestions search one locale).
@@ -93,21 +110,30 @@ pub fn detect_best(snapshot: &Snapshot, query: &str) -> Option<Arc<LocaleIndex>>
     snapshot.locales.get(&best.locale).cloned()
 }
 
-/// The locale in `query`'s own language to match meaning in as well, when
-/// `index`'s language is not written in the query's script (see
-/// [`Target::pivot`]).
-fn pivot(snapshot: &Snapshot, query: &str, index: &LocaleIndex) -> Option<Arc<LocaleIndex>> {
-    let writing = detect::writing(query)?;
-    if !index.has_vectors() || index.language.spec().writing.contains(&writing) {
-        return None;
+/// The locale in the query's own language to match it in as well, planned,
+/// when `index`'s language is not written in the query's script (see
+/// [`Target::pivot`]): the locale the query would search had it named none.
+fn pivot(
+    snapshot: &Snapshot,
+    request: &SearchRequest,
+    index: &LocaleIndex,
+    ranking: &Ranking,
+    curated: &Curated,
+) -> Result<Option<Pivot>, SearchError> {
+    let Some(writing) = detect::writing(&request.q) else {
+        return Ok(None);
+    };
+    if index.language.spec().writing.contains(&writing) {
+        return Ok(None);
     }
-    let indexed: Vec<_> = snapshot.locales.keys().cloned().collect();
-    detect::detect(query, &indexed)
-        .candidates
-        .iter()
-        .filter_map(|c| snapshot.locales.get(&c.locale))
-        .find(|l| l.has_vectors() && l.language.spec().writing.contains(&writing))
-        .cloned()
+    Ok(detected(snapshot, request, ranking, curated)?
+        .into_iter()
+        .find(|t| t.index.language.spec().writing.contains(&writing))
+        .map(|t| Pivot {
+            index: t.index,
+            plan: t.plan,
+            own_weight: ranking.own_words_across_scripts,
+        }))
 }
 
 /// Plans `query` against one locale.

@@ -2,14 +2,18 @@
 //! meaning when the query has a vector and the locale vectors — how many
 //! match, and the facet counts of the (lexical) matches.
 
+use std::collections::HashMap;
+
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Score, Term};
 
+use super::LocaleIndex;
 use super::facets::FacetCounter;
 use super::fusion::{self, Fusion, SemanticCandidate};
-use super::route::Target;
+use super::plan::Plan;
+use super::route::{Pivot, Target};
 use super::types::{Facets, Filter, SearchError, SearchRequest};
 
 /// A query's vector and how much it weighs, for one search.
@@ -57,7 +61,12 @@ pub fn run(
         Some(s) => depth.max(s.fusion.candidates),
         None => depth,
     };
-    let (lexical, total, facets) = lexical(&target, request, lexical_depth)?;
+    let (mut lexical, mut total, facets) = lexical(&target, request, lexical_depth)?;
+    if let Some(pivot) = &target.pivot {
+        let (translated, translated_total) = translated(&target, pivot, request, lexical_depth)?;
+        lexical = combine(lexical, pivot.own_weight, translated, lexical_depth);
+        total = total.max(translated_total);
+    }
     let Some(semantic) = semantic else {
         let top = lexical
             .into_iter()
@@ -101,14 +110,24 @@ type Lexical = (Vec<(Score, DocAddress)>, u64, Facets);
 
 /// The lexical top `depth`, total and facets.
 fn lexical(target: &Target, request: &SearchRequest, depth: usize) -> Result<Lexical, SearchError> {
-    if target.plan.is_empty() {
+    lexical_in(&target.index, &target.plan, request, depth)
+}
+
+/// [`lexical`] of `plan` in `index`.
+fn lexical_in(
+    index: &LocaleIndex,
+    plan: &Plan,
+    request: &SearchRequest,
+    depth: usize,
+) -> Result<Lexical, SearchError> {
+    if plan.is_empty() {
         return Ok((Vec::new(), 0, Facets::default()));
     }
-    let mut coverage = target.plan.query.clone();
+    let mut coverage = plan.query.clone();
     // Pages stay consistent: every returned document is rescored.
     coverage.rescore_depth = coverage.rescore_depth.max(depth);
-    let query = filtered(Box::new(coverage), &request.filters, target)?;
-    let (top, total, facets) = target.index.searcher().search(
+    let query = filtered(Box::new(coverage), &request.filters, index)?;
+    let (top, total, facets) = index.searcher().search(
         &query,
         &(
             TopDocs::with_limit(depth).order_by_score(),
@@ -117,6 +136,55 @@ fn lexical(target: &Target, request: &SearchRequest, depth: usize) -> Result<Lex
         ),
     )?;
     Ok((top, total as u64, facets))
+}
+
+/// The lexical top `depth` of the target's translations in the query's
+/// language, as the target's documents, and how many match.
+fn translated(
+    target: &Target,
+    pivot: &Pivot,
+    request: &SearchRequest,
+    depth: usize,
+) -> Result<(Vec<(Score, DocAddress)>, u64), SearchError> {
+    let (top, total, _) = lexical_in(&pivot.index, &pivot.plan, request, depth)?;
+    let top = top
+        .into_iter()
+        .filter_map(|(score, address)| {
+            let id = pivot.index.record(address)?.id;
+            Some((score, target.index.find(id)?))
+        })
+        .collect();
+    Ok((top, total))
+}
+
+/// Two lexical rankings of one locale's documents as one: each list's
+/// scores relative to its best (the own list's then times `own_weight`), a
+/// document taking its better one.
+fn combine(
+    own: Vec<(Score, DocAddress)>,
+    own_weight: f32,
+    translated: Vec<(Score, DocAddress)>,
+    depth: usize,
+) -> Vec<(Score, DocAddress)> {
+    let mut best: HashMap<DocAddress, Score> = HashMap::with_capacity(own.len() + translated.len());
+    for (weight, list) in [(own_weight, own), (1.0, translated)] {
+        let top = list
+            .first()
+            .map_or(1.0, |(score, _)| *score)
+            .max(f32::MIN_POSITIVE);
+        for (score, address) in list {
+            let relative = weight * score / top;
+            let slot = best.entry(address).or_insert(relative);
+            *slot = slot.max(relative);
+        }
+    }
+    let mut combined: Vec<(Score, DocAddress)> = best
+        .into_iter()
+        .map(|(address, score)| (score, address))
+        .collect();
+    combined.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    combined.truncate(depth);
+    combined
 }
 
 /// The articles closest in meaning, as documents that pass the filters.
@@ -144,15 +212,16 @@ fn semantic_candidates(
         .into_iter()
         .filter_map(|m| {
             Some(SemanticCandidate {
-                address: target.index.vector_doc(m.id)?,
+                address: target.index.find(m.id)?,
                 similarity: m.score,
                 section: m.section,
             })
         })
         .collect();
-    if let Some((pivot, _)) = target.pivot.as_ref().and_then(|p| p.vectors()) {
+    let pivot = target.pivot.as_ref().map(|p| &p.index);
+    if let Some((pivot, _)) = pivot.filter(|p| p.has_vectors()).and_then(|p| p.vectors()) {
         for m in pivot.search(semantic.vector, depth, weight) {
-            let Some(address) = target.index.vector_doc(m.id) else {
+            let Some(address) = target.index.find(m.id) else {
                 continue;
             };
             match candidates.iter_mut().find(|c| c.address == address) {
@@ -180,14 +249,14 @@ fn semantic_candidates(
 fn filtered(
     query: Box<dyn Query>,
     filters: &[Filter],
-    target: &Target,
+    index: &LocaleIndex,
 ) -> Result<Box<dyn Query>, SearchError> {
     if filters.is_empty() {
         return Ok(query);
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(filters.len() + 1);
     for filter in filters {
-        let field = target.index.fields().meta(filter.field).ok_or_else(|| {
+        let field = index.fields().meta(filter.field).ok_or_else(|| {
             SearchError::Internal(format!("facet {} is not indexed", filter.field.name))
         })?;
         let term = TermQuery::new(
