@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use crate::language::Writing;
+
 use super::analyzers::QueryAnalyzers;
 use super::detect;
 use super::plan::{self, Plan, Ranking};
@@ -19,8 +21,8 @@ pub struct Target {
     /// How likely the query is in this locale's language (1 when given).
     pub prior: f32,
     pub plan: Plan,
-    /// When the query is written in a script this locale's language does
-    /// not use (English asked of ja-jp, Japanese of en-us): the indexed
+    /// When no letter of the query is in a script this locale's language
+    /// uses (English asked of ja-jp, Japanese of en-us): the indexed
     /// locale in the query's own language, planned. Its articles are
     /// translations of this locale's under the same ids, so the query's
     /// words and meaning are also matched in its own language — as the
@@ -111,7 +113,7 @@ pub fn detect_best(snapshot: &Snapshot, query: &str) -> Option<Arc<LocaleIndex>>
 }
 
 /// The locale in the query's own language to match it in as well, planned,
-/// when `index`'s language is not written in the query's script (see
+/// when no letter of the query is in a script of `index`'s language (see
 /// [`Target::pivot`]): the locale the query would search had it named none.
 fn pivot(
     snapshot: &Snapshot,
@@ -123,7 +125,15 @@ fn pivot(
     let Some(writing) = detect::writing(&request.q) else {
         return Ok(None);
     };
-    if index.language.spec().writing.contains(&writing) {
+    // A query with any letter of the locale's own script (`Partner Center
+    // の請求書` of ja-jp, `Azure 请求` of en-us) is read in the locale.
+    let own = index.language.spec().writing;
+    let foreign = request
+        .q
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(|c| Writing::of(c).is_none_or(|w| !own.contains(&w)));
+    if !foreign {
         return Ok(None);
     }
     Ok(detected(snapshot, request, ranking, curated)?
