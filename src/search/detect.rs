@@ -8,7 +8,7 @@
 use whatlang::{Detector, Lang};
 
 use crate::language::Writing;
-use crate::locale::Locale;
+use crate::locale::{Language, Locale};
 
 /// A locale to try, with how likely the query is in its language.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,9 +38,9 @@ const BY_EVIDENCE: [Writing; 5] = [
     Writing::Latin,
 ];
 
-/// Whether the locale's language is written in `writing` (its registry row).
-fn writes(locale: &Locale, writing: Writing) -> bool {
-    locale.language().spec().writing.contains(&writing)
+/// Whether `language` is written in `writing` (its registry row).
+pub fn writes(language: Language, writing: Writing) -> bool {
+    language.spec().writing.contains(&writing)
 }
 
 /// The writing system that tells most about `query`'s language (Hangul,
@@ -62,7 +62,7 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
         Some(&writing) => {
             let candidates: Vec<Candidate> = indexed
                 .iter()
-                .filter(|l| writes(l, writing))
+                .filter(|l| writes(l.language(), writing))
                 .map(|l| Candidate {
                     locale: l.clone(),
                     prior: 1.0,
@@ -81,7 +81,7 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
             .iter()
             .map(|l| Candidate {
                 locale: l.clone(),
-                prior: if l.language() == crate::locale::Language::En {
+                prior: if l.language() == Language::En {
                     1.0
                 } else {
                     0.5
@@ -100,7 +100,7 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
 fn by_whatlang(query: &str, indexed: &[Locale], writing: Writing) -> Vec<Candidate> {
     let family: Vec<(&Locale, Lang)> = indexed
         .iter()
-        .filter(|l| writes(l, writing))
+        .filter(|l| writes(l.language(), writing))
         .filter_map(|l| l.language().spec().whatlang.map(|lang| (l, lang)))
         .collect();
     if family.is_empty() {

@@ -127,18 +127,17 @@ fn pivot(
     };
     // A query with any letter of the locale's own script (`Partner Center
     // の請求書` of ja-jp, `Azure 请求` of en-us) is read in the locale.
-    let own = index.language.spec().writing;
     let foreign = request
         .q
         .chars()
         .filter(|c| c.is_alphabetic())
-        .all(|c| Writing::of(c).is_none_or(|w| !own.contains(&w)));
+        .all(|c| Writing::of(c).is_none_or(|w| !detect::writes(index.language, w)));
     if !foreign {
         return Ok(None);
     }
     Ok(detected(snapshot, request, ranking, curated)?
         .into_iter()
-        .find(|t| t.index.language.spec().writing.contains(&writing))
+        .find(|t| detect::writes(t.index.language, writing))
         .map(|t| Pivot {
             index: t.index,
             plan: t.plan,
