@@ -148,6 +148,107 @@ fn relevance_holds_with_detected_locales() {
     );
 }
 
+/// Routing reads every candidate locale but plans in full only those that
+/// can win, on the bounds a reading gives its plan's recognition. The
+/// bounds hold for every judged query (and typed, misspelt and cut-off
+/// variants) in every locale, and the locales chosen are those planning
+/// every candidate would choose.
+#[test]
+fn routing_plans_only_locales_that_can_win_and_chooses_as_if_it_planned_all() {
+    use kensaku::search::analyzers::QueryAnalyzers;
+    use kensaku::search::detect;
+    use kensaku::search::plan::{self, Ranking};
+    use kensaku::search::route;
+
+    let shared = require_shared!();
+    let engine = &common::corpus_index(&shared).engine;
+    let snapshot = engine.snapshot();
+    let curated = engine.curated();
+    let ranking = Ranking::default();
+    let mut queries = Vec::new();
+    for set in ["eval/dev.jsonl", "eval/dev2.jsonl"] {
+        for judged in eval::read_judgments(&shared.join(set)).unwrap() {
+            let q = judged.query.clone();
+            // Typed (no final space: the last word gets completions), cut
+            // off mid-word, and with a typo in a long word.
+            let cut: String = q.chars().take(q.chars().count() * 2 / 3).collect();
+            let typo = q.replacen("ice", "cie", 1).replacen("tion", "iton", 1);
+            queries.extend([format!("{q} "), q, cut, typo]);
+        }
+    }
+    let indexed: Vec<Locale> = snapshot.locales.keys().cloned().collect();
+    let mut pruned = 0;
+    for q in &queries {
+        let detection = detect::detect(q.trim(), &indexed);
+        let mut planned = Vec::new();
+        let mut bounds = Vec::new();
+        for candidate in &detection.candidates {
+            let index = &snapshot.locales[&candidate.locale];
+            let searcher = index.searcher();
+            let ctx = plan::Context {
+                searcher: &searcher,
+                fields: index.fields(),
+                language: index.language,
+                ranking: &ranking,
+                synonyms: curated.synonyms(&index.locale),
+            };
+            let mut analyzers = QueryAnalyzers::for_language(index.language);
+            let reading = plan::read(q, &ctx, &mut analyzers).unwrap();
+            let (least, most) = reading.recognition_bounds();
+            let recognition = plan::plan_reading(&reading, q, &ctx, &mut analyzers)
+                .unwrap()
+                .recognition;
+            assert!(
+                least <= recognition && recognition <= most,
+                "{q:?} in {}: {recognition} outside [{least}, {most}]",
+                index.locale
+            );
+            let weight = if detection.merge {
+                1.0
+            } else {
+                candidate.prior
+            };
+            bounds.push((least * weight, most * weight));
+            planned.push((candidate.locale.clone(), recognition, candidate.prior));
+        }
+        // Candidates that cannot reach the surest one's least are not planned.
+        let surest = bounds.iter().map(|b| b.0).fold(0.0, f32::max);
+        let floor = if detection.merge {
+            surest * ranking.merge_threshold
+        } else {
+            surest
+        };
+        pruned += bounds.iter().filter(|b| b.1 < floor).count();
+        // What choosing among every candidate's full plan gives.
+        let expected: Vec<Locale> = if detection.merge {
+            let best = planned.iter().map(|p| p.1).fold(0.0, f32::max);
+            planned
+                .iter()
+                .filter(|p| p.1 > 0.0 && p.1 >= best * ranking.merge_threshold)
+                .map(|p| p.0.clone())
+                .collect()
+        } else {
+            let mut best: Option<&(Locale, f32, f32)> = None;
+            for p in &planned {
+                if best.is_none_or(|b| p.1 * p.2 > b.1 * b.2) {
+                    best = Some(p);
+                }
+            }
+            best.map(|b| b.0.clone()).into_iter().collect()
+        };
+        let request = SearchRequest::new(q.clone());
+        let chosen: Vec<Locale> = route::route(&snapshot, &request, &ranking, &curated)
+            .unwrap()
+            .targets
+            .iter()
+            .map(|t| t.index.locale.clone())
+            .collect();
+        assert_eq!(chosen, expected, "{q:?}");
+    }
+    // The bounds are worth having: some candidates are never planned.
+    assert!(pruned > 0);
+}
+
 /// A second build over an unchanged corpus analyzes nothing and publishes nothing.
 #[test]
 fn rebuilding_an_unchanged_corpus_does_no_work() {

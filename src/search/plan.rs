@@ -184,10 +184,10 @@ struct DocFreqs<'a> {
 }
 
 impl<'a> DocFreqs<'a> {
-    fn new(searcher: &'a Searcher) -> Self {
+    fn new(searcher: &'a Searcher, known: Vec<(Field, String, u64)>) -> Self {
         DocFreqs {
             searcher,
-            known: Default::default(),
+            known: std::cell::RefCell::new(known),
         }
     }
 
@@ -217,6 +217,68 @@ impl<'a> DocFreqs<'a> {
     }
 }
 
+/// A query read in one locale: its words, and its concepts weighted by the
+/// forms the index knows, before unknown words are expanded (typos,
+/// prefixes). Reading costs analysis and dictionary lookups; expansion walks
+/// term dictionaries with automata and costs most of a plan. A reading
+/// bounds the recognition of its plan ([`Reading::recognition_bounds`]), so
+/// routing plans in full only the locales that can win.
+pub struct Reading {
+    language: Language,
+    /// The query analyzed without stemming.
+    words: Vec<Token>,
+    concepts: Vec<Concept>,
+    /// The word being typed, normalized, with its byte offset.
+    typing: Option<(String, usize)>,
+    /// Document frequencies looked up so far, kept for the plan.
+    doc_freqs: Vec<(Field, String, u64)>,
+}
+
+impl Reading {
+    /// The least and most [`Plan::recognition`] of this reading's plan:
+    /// expansion can only make an unknown word known, and only a word it
+    /// applies to.
+    pub fn recognition_bounds(&self) -> (f32, f32) {
+        let least = recognition(&self.words, &self.concepts, self.language);
+        let expandable: Vec<Concept> = self
+            .concepts
+            .iter()
+            .map(|c| Concept {
+                weight: if c.weight > 0.0 || self.may_expand(c) {
+                    1.0
+                } else {
+                    0.0
+                },
+                ..c.clone()
+            })
+            .collect();
+        (least, recognition(&self.words, &expandable, self.language))
+    }
+
+    /// Whether [`plan_reading`] may add forms to `concept`: typo
+    /// alternatives for an unknown expandable word, completions for the
+    /// word being typed.
+    fn may_expand(&self, concept: &Concept) -> bool {
+        let main = &concept.terms[0].0;
+        let typo = !self.is_known(main)
+            && expand::is_expandable(main)
+            && expand::typo_distance(main.chars().count()) > 0;
+        typo || self.completes(concept)
+    }
+
+    /// Whether `term` occurs in the body or title (looked up while reading).
+    fn is_known(&self, term: &str) -> bool {
+        self.doc_freqs.iter().any(|(_, t, df)| t == term && *df > 0)
+    }
+
+    /// Whether `concept` covers the word being typed, which gets completions.
+    fn completes(&self, concept: &Concept) -> bool {
+        self.typing.as_ref().is_some_and(|(word, from)| {
+            concept.to > *from && word.chars().count() >= 3 && expand::is_expandable(word)
+        })
+    }
+}
+
 /// Plans `text` against one locale index: the localized words (each a
 /// concept with its alternatives, weighted by IDF), their proximity, and an
 /// English reading of the query against the `english` field.
@@ -225,9 +287,61 @@ pub fn plan(
     ctx: &Context<'_>,
     analyzers: &mut QueryAnalyzers,
 ) -> tantivy::Result<Plan> {
-    let dfs = DocFreqs::new(ctx.searcher);
+    let reading = read(text, ctx, analyzers)?;
+    plan_reading(&reading, text, ctx, analyzers)
+}
+
+/// Reads `text` in one locale index (see [`Reading`]): the query's concepts
+/// in the locale's analysis with curated synonyms, IDF weights and the
+/// identifier bonus, unknown words not yet expanded.
+pub fn read(
+    text: &str,
+    ctx: &Context<'_>,
+    analyzers: &mut QueryAnalyzers,
+) -> tantivy::Result<Reading> {
+    let dfs = DocFreqs::new(ctx.searcher, Vec::new());
     let words = analysis::analyze(&mut analyzers.plain, text);
-    let concepts = localized_concepts(text, &words, ctx, &dfs, &mut analyzers.localized)?;
+    let ranking = ctx.ranking;
+    let num_docs = ctx.searcher.num_docs().max(1);
+    let mut concepts = group_concepts(
+        &analysis::analyze(&mut analyzers.localized, text),
+        ranking.alternative,
+    );
+    concepts.truncate(MAX_CONCEPTS);
+    if let Some(synonyms) = ctx.synonyms {
+        add_synonyms(&mut concepts, synonyms, ranking.synonym);
+    }
+    let body_title = body_and_title(ctx);
+    for concept in &mut concepts {
+        // Looked up for `Reading::is_known` too.
+        dfs.max(&body_title, &concept.terms[0].0)?;
+        concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
+        concept.weight = weight(&dfs, &body_title, concept, num_docs, ranking)?;
+    }
+    let typing = !text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
+    Ok(Reading {
+        language: ctx.language,
+        typing: if typing {
+            last_word(text, &words)
+        } else {
+            None
+        },
+        words,
+        concepts,
+        doc_freqs: dfs.known.into_inner(),
+    })
+}
+
+/// The plan of a [`Reading`] of `text` (from [`read`] with the same
+/// context): unknown words expanded, then the clauses.
+pub fn plan_reading(
+    reading: &Reading,
+    text: &str,
+    ctx: &Context<'_>,
+    analyzers: &mut QueryAnalyzers,
+) -> tantivy::Result<Plan> {
+    let dfs = DocFreqs::new(ctx.searcher, reading.doc_freqs.clone());
+    let concepts = expanded_concepts(reading, ctx, &dfs)?;
     let mut clauses = Vec::new();
     let highlight = concept_clauses(&concepts, ctx, &dfs, &mut clauses)?;
     let mut groups = vec![Group {
@@ -246,39 +360,49 @@ pub fn plan(
             rescore_depth: ctx.ranking.proximity_depth,
         },
         highlight,
-        recognition: recognition(&words, &concepts, ctx.language),
+        recognition: recognition(&reading.words, &concepts, ctx.language),
         concepts,
     })
 }
 
-/// The query's concepts in the locale's analysis, with typo alternatives
-/// for unknown words, prefix completions of the word being typed, IDF
-/// weights and the identifier bonus. `words` is `text` analyzed without
-/// stemming.
-fn localized_concepts(
-    text: &str,
-    words: &[Token],
+fn body_and_title(ctx: &Context<'_>) -> [Field; 2] {
+    [
+        ctx.fields.text(TextField::Body),
+        ctx.fields.text(TextField::Title),
+    ]
+}
+
+/// A concept's weight: its IDF, times the identifier bonus.
+fn weight(
+    dfs: &DocFreqs<'_>,
+    body_title: &[Field],
+    concept: &Concept,
+    num_docs: u64,
+    ranking: &Ranking,
+) -> tantivy::Result<f32> {
+    let idf = concept_weight(dfs, body_title, concept, num_docs)?;
+    Ok(if concept.identifier {
+        idf * ranking.identifier
+    } else {
+        idf
+    })
+}
+
+/// The reading's concepts with typo alternatives for unknown words and
+/// prefix completions of the word being typed, reweighted.
+fn expanded_concepts(
+    reading: &Reading,
     ctx: &Context<'_>,
     dfs: &DocFreqs<'_>,
-    localized: &mut TextAnalyzer,
 ) -> tantivy::Result<Vec<Concept>> {
     let ranking = ctx.ranking;
     let num_docs = ctx.searcher.num_docs().max(1);
-    let mut concepts = group_concepts(&analysis::analyze(localized, text), ranking.alternative);
-    concepts.truncate(MAX_CONCEPTS);
-    if let Some(synonyms) = ctx.synonyms {
-        add_synonyms(&mut concepts, synonyms, ranking.synonym);
-    }
-    let body_title = [
-        ctx.fields.text(TextField::Body),
-        ctx.fields.text(TextField::Title),
-    ];
-    let typing = !text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
-    let last_word = if typing { last_word(text, words) } else { None };
+    let body_title = body_and_title(ctx);
+    let mut concepts = reading.concepts.clone();
     for concept in &mut concepts {
+        let before = concept.terms.len();
         let main = concept.terms[0].0.clone();
-        let main_df = dfs.max(&body_title, &main)?;
-        if main_df == 0 && expand::is_expandable(&main) {
+        if !reading.is_known(&main) && expand::is_expandable(&main) {
             let distance = expand::typo_distance(main.chars().count());
             if distance > 0 {
                 let weight = if distance == 1 {
@@ -291,10 +415,8 @@ fn localized_concepts(
                 }
             }
         }
-        if let Some((word, from)) = &last_word
-            && concept.to > *from
-            && word.chars().count() >= 3
-            && expand::is_expandable(word)
+        if reading.completes(concept)
+            && let Some((word, _)) = &reading.typing
         {
             for (term, _) in expand::prefix(ctx.searcher, &body_title, word)? {
                 if !concept.terms.iter().any(|(t, _)| *t == term) {
@@ -302,10 +424,8 @@ fn localized_concepts(
                 }
             }
         }
-        concept.weight = concept_weight(dfs, &body_title, concept, num_docs)?;
-        concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
-        if concept.identifier {
-            concept.weight *= ranking.identifier;
+        if concept.terms.len() > before {
+            concept.weight = weight(dfs, &body_title, concept, num_docs, ranking)?;
         }
     }
     Ok(concepts)

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use tantivy::Searcher;
+
 use crate::language::Writing;
 
 use super::analyzers::QueryAnalyzers;
@@ -79,6 +81,11 @@ pub fn route(
 }
 
 /// The locales `request`'s query is detected to be in, planned, best first.
+///
+/// Every candidate is read first; only those whose best possible weight
+/// reaches the least weight of the surest one are then planned in full
+/// (expansion costs most of a plan), so the choice is the one planning them
+/// all would make.
 fn detected(
     snapshot: &Snapshot,
     request: &SearchRequest,
@@ -87,16 +94,39 @@ fn detected(
 ) -> Result<Vec<Target>, SearchError> {
     let indexed: Vec<_> = snapshot.locales.keys().cloned().collect();
     let detection = detect::detect(request.q.trim(), &indexed);
-    let mut candidates = Vec::with_capacity(detection.candidates.len());
+    let mut readings = Vec::with_capacity(detection.candidates.len());
     for candidate in &detection.candidates {
         if let Some(index) = snapshot.locales.get(&candidate.locale) {
-            candidates.push(target(
+            readings.push(Reading::new(
                 index.clone(),
                 candidate.prior,
                 &request.q,
                 ranking,
                 curated,
             )?);
+        }
+    }
+    let weight = |r: &Reading, recognition: f32| {
+        // Merged locales are weighed by recognition alone (see `choose`).
+        if detection.merge {
+            recognition
+        } else {
+            recognition * r.prior
+        }
+    };
+    let surest = readings
+        .iter()
+        .map(|r| weight(r, r.bounds.0))
+        .fold(0.0, f32::max);
+    let floor = if detection.merge {
+        surest * ranking.merge_threshold
+    } else {
+        surest
+    };
+    let mut candidates = Vec::with_capacity(readings.len());
+    for reading in readings {
+        if weight(&reading, reading.bounds.1) >= floor {
+            candidates.push(reading.plan(&request.q, ranking, curated)?);
         }
     }
     Ok(choose(candidates, detection.merge, ranking))
@@ -153,34 +183,85 @@ fn target(
     ranking: &Ranking,
     curated: &Curated,
 ) -> Result<Target, SearchError> {
-    let searcher = index.searcher();
-    let mut analyzers = QueryAnalyzers::for_language(index.language);
-    let plan = plan::plan(
-        query,
-        &plan::Context {
-            searcher: &searcher,
-            fields: index.fields(),
-            language: index.language,
-            ranking,
-            synonyms: curated.synonyms(&index.locale),
-        },
-        &mut analyzers,
-    )?;
-    Ok(Target {
-        index,
-        prior,
-        plan,
-        pivot: None,
-    })
+    Reading::new(index, prior, query, ranking, curated)?.plan(query, ranking, curated)
+}
+
+/// One candidate locale's [reading](plan::Reading) of the query, kept to be
+/// planned if the locale can be chosen.
+struct Reading {
+    index: Arc<LocaleIndex>,
+    prior: f32,
+    analyzers: QueryAnalyzers,
+    reading: plan::Reading,
+    /// The least and most recognition of its plan.
+    bounds: (f32, f32),
+}
+
+impl Reading {
+    fn new(
+        index: Arc<LocaleIndex>,
+        prior: f32,
+        query: &str,
+        ranking: &Ranking,
+        curated: &Curated,
+    ) -> Result<Reading, SearchError> {
+        let searcher = index.searcher();
+        let mut analyzers = QueryAnalyzers::for_language(index.language);
+        let reading = plan::read(
+            query,
+            &context(&index, &searcher, ranking, curated),
+            &mut analyzers,
+        )?;
+        Ok(Reading {
+            bounds: reading.recognition_bounds(),
+            index,
+            prior,
+            analyzers,
+            reading,
+        })
+    }
+
+    fn plan(
+        mut self,
+        query: &str,
+        ranking: &Ranking,
+        curated: &Curated,
+    ) -> Result<Target, SearchError> {
+        let searcher = self.index.searcher();
+        let plan = plan::plan_reading(
+            &self.reading,
+            query,
+            &context(&self.index, &searcher, ranking, curated),
+            &mut self.analyzers,
+        )?;
+        Ok(Target {
+            index: self.index,
+            prior: self.prior,
+            plan,
+            pivot: None,
+        })
+    }
+}
+
+fn context<'a>(
+    index: &'a LocaleIndex,
+    searcher: &'a Searcher,
+    ranking: &'a Ranking,
+    curated: &'a Curated,
+) -> plan::Context<'a> {
+    plan::Context {
+        searcher,
+        fields: index.fields(),
+        language: index.language,
+        ranking,
+        synonyms: curated.synonyms(&index.locale),
+    }
 }
 
 /// Among planned candidates, the locales to search: the one whose index
 /// knows the query's words best, or — when merging (kanji-only queries) —
 /// every one that knows them nearly as well as the best.
 fn choose(mut candidates: Vec<Target>, merge: bool, ranking: &Ranking) -> Vec<Target> {
-    if candidates.len() <= 1 {
-        return candidates;
-    }
     if merge {
         let best = candidates
             .iter()
@@ -194,6 +275,9 @@ fn choose(mut candidates: Vec<Target>, merge: bool, ranking: &Ranking) -> Vec<Ta
         for t in &mut candidates {
             t.prior = t.plan.recognition;
         }
+        return candidates;
+    }
+    if candidates.len() <= 1 {
         return candidates;
     }
     // The first of equally good candidates wins (detection's order).
