@@ -293,32 +293,6 @@ fn a_semantic_match_deep_links_to_its_section() {
 #[test]
 fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
     let fake = FakeEmbedder::start(Mode::Ok);
-    let japanese = |corpus: &Path| {
-        for (id, title, text) in [
-            (
-                "billing/invoices.md",
-                "請求書",
-                "請求書をダウンロードするには請求ページを開きます。",
-            ),
-            (
-                "users/passwords.md",
-                "パスワード",
-                "管理者はユーザーのパスワードをリセットします。",
-            ),
-            (
-                "accounts/merge.md",
-                "アカウントの統合",
-                "二つのテナントを一つに統合します。",
-            ),
-        ] {
-            let path = corpus.join("ja-jp").join(id);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            let body = format!(
-                "---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n## {title}\n\n{text}\n"
-            );
-            std::fs::write(path, body).unwrap();
-        }
-    };
     let (_tmp, dir) = indexed_with(&fake, japanese);
     let engine = Engine::open_with(dir.clone(), Some(embedder(&fake.url)));
     let words_only = Engine::open(dir);
@@ -339,6 +313,63 @@ fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
             assert_eq!(&hit.locale, locale, "{q}");
         }
     }
+}
+
+/// Japanese translations of three of the small corpus's articles, with no
+/// English words in them (no English originals in the body).
+fn japanese(corpus: &Path) {
+    for (id, title, text) in [
+        (
+            "billing/invoices.md",
+            "請求書",
+            "請求書をダウンロードするには請求ページを開きます。",
+        ),
+        (
+            "users/passwords.md",
+            "パスワード",
+            "管理者はユーザーのパスワードをリセットします。",
+        ),
+        (
+            "accounts/merge.md",
+            "アカウントの統合",
+            "二つのテナントを一つに統合します。",
+        ),
+    ] {
+        let path = corpus.join("ja-jp").join(id);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let body = format!(
+            "---\ntitle: {title}\nms.topic: article\n---\n# {title}\n\n## {title}\n\n{text}\n"
+        );
+        std::fs::write(path, body).unwrap();
+    }
+}
+
+/// A translated locale's articles are also judged by their English
+/// originals' vectors, as much as `fusion.originals` says: a query whose
+/// words the translation lost (here, all but 請求) finds the article its
+/// original is about.
+#[test]
+fn a_translated_article_is_also_judged_by_its_originals_meaning() {
+    use kensaku::search::Ranking;
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let (_tmp, dir) = indexed_with(&fake, japanese);
+    let ja = Locale::parse("ja-jp").unwrap();
+    let request = SearchRequest::new("請求 password reset administrator user")
+        .locale(ja.clone())
+        .semantic_ratio(1.0);
+    let first = |originals: f32| {
+        let mut ranking = Ranking::default();
+        ranking.fusion.originals = originals;
+        let engine =
+            Engine::open_with(dir.clone(), Some(embedder(&fake.url))).with_ranking(ranking);
+        let response = engine.search(&request).unwrap();
+        assert!(response.semantic.as_ref().unwrap().used);
+        assert_eq!(response.hits[0].locale, ja);
+        response.hits[0].id.clone()
+    };
+    // Its own vectors alone: the one word the query shares with them.
+    assert_eq!(first(0.0), "billing/invoices.md");
+    assert_eq!(first(1.0), "users/passwords.md");
 }
 
 /// Every way an embedder fails at query time: lexical results, the reason

@@ -56,12 +56,14 @@ done; done; done; done
 LEXICAL="${LEXICAL%,}]"
 # Hybrid: the fusion method (convex, z-score; RRF lost every earlier
 # comparison), its weight, what a section adds to its article's similarity,
-# the coverage exponent and the own words' weight across scripts, each chosen
-# on 4 folds (252 configurations).
+# how much the English originals' vectors count for a translated locale, and
+# the own words' weight across scripts, each chosen on 4 folds (120
+# configurations). The coverage exponent stays the lexical default: ratio 0
+# must be the lexical ranking.
 HYBRID='['
-for m in convex zscore; do for r in 0.2 0.3 0.4 0.5 0.6 0.7 0.8; do
-  for s in 0 0.3 0.6; do for e in 0.5 1.0; do for o in 0 0.5 1; do
-    HYBRID+="{\"coverage_exponent\": $e, \"own_words_across_scripts\": $o, \"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r, \"section_weight\": $s}},"
+for m in convex zscore; do for r in 0.4 0.5 0.6 0.7 0.8; do
+  for s in 0.3 0.6; do for g in 0 1 2; do for o in 0 0.5; do
+    HYBRID+="{\"own_words_across_scripts\": $o, \"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r, \"section_weight\": $s, \"originals\": $g}},"
   done; done; done
 done; done
 HYBRID="${HYBRID%,}]"

@@ -45,8 +45,16 @@ pub struct Fusion {
     /// How much an article's best section adds to its own vector's
     /// similarity ([`crate::index::vectors::Vectors::search`]).
     pub section_weight: f32,
+    /// For a query in a translated locale's own script, how much each
+    /// article's similarity to its English original counts against its
+    /// own: `(own + w · original) / (1 + w)`. 0 searches the locale's own
+    /// vectors only.
+    pub originals: f32,
 }
 
+/// The defaults are a configuration the held-out folds chose over dev + dev2,
+/// tied in-sample with the most chosen one (BENCHMARKS.md, "Hybrid
+/// retrieval").
 impl Default for Fusion {
     fn default() -> Self {
         Fusion {
@@ -54,7 +62,8 @@ impl Default for Fusion {
             method: FusionMethod::Convex,
             candidates: 50,
             rrf_k: 60.0,
-            section_weight: 0.6,
+            section_weight: 0.3,
+            originals: 1.0,
         }
     }
 }

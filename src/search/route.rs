@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tantivy::Searcher;
 
 use crate::language::Writing;
+use crate::locale::Language;
 
 use super::analyzers::QueryAnalyzers;
 use super::detect;
@@ -30,6 +31,11 @@ pub struct Target {
     /// words and meaning are also matched in its own language — as the
     /// `english` field matches English words against the English originals.
     pub pivot: Option<Pivot>,
+    /// For a locale in another language than English, queried in its own
+    /// script: the indexed English locale, whose articles are the originals
+    /// of this locale's translations under the same ids. Their vectors are a
+    /// second opinion on meaning ([`super::fusion::Fusion::originals`]).
+    pub originals: Option<Arc<LocaleIndex>>,
 }
 
 /// A target's translations in the query's own language (see [`Target::pivot`]).
@@ -69,15 +75,36 @@ pub fn route(
         let index = snapshot.get(locale)?.clone();
         let mut target = target(index, 1.0, &request.q, ranking, curated)?;
         target.pivot = pivot(snapshot, request, &target.index, ranking, curated)?;
+        target.originals = originals(snapshot, &target, ranking);
         return Ok(Route {
             targets: vec![target],
             detected: false,
         });
     }
+    let mut targets = detected(snapshot, request, ranking, curated)?;
+    for target in &mut targets {
+        target.originals = originals(snapshot, target, ranking);
+    }
     Ok(Route {
-        targets: detected(snapshot, request, ranking, curated)?,
+        targets,
         detected: true,
     })
+}
+
+/// The originals of `target`'s articles (see [`Target::originals`]), when
+/// they weigh anything.
+fn originals(snapshot: &Snapshot, target: &Target, ranking: &Ranking) -> Option<Arc<LocaleIndex>> {
+    if ranking.fusion.originals <= 0.0
+        || target.pivot.is_some()
+        || target.index.language == Language::En
+    {
+        return None;
+    }
+    snapshot
+        .locales
+        .values()
+        .find(|index| index.language == Language::En && index.has_vectors())
+        .cloned()
 }
 
 /// The locales `request`'s query is detected to be in, planned, best first.
@@ -239,6 +266,7 @@ impl Reading {
             prior: self.prior,
             plan,
             pivot: None,
+            originals: None,
         })
     }
 }

@@ -15,6 +15,7 @@ use super::fusion::{self, Fusion, SemanticCandidate};
 use super::plan::Plan;
 use super::route::{Pivot, Target};
 use super::types::{Facets, Filter, SearchError, SearchRequest};
+use crate::index::vectors::ArticleMatch;
 
 /// A query's vector and how much it weighs, for one search.
 #[derive(Debug, Clone, Copy)]
@@ -236,6 +237,16 @@ fn semantic_candidates(
         candidates.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
         candidates.truncate(depth);
     }
+    let originals = target.originals.as_ref().and_then(|o| o.vectors());
+    if let Some((originals, _)) = originals {
+        candidates = with_originals(
+            &target.index,
+            candidates,
+            &originals.search(semantic.vector, depth, weight),
+            semantic.fusion.originals,
+            depth,
+        );
+    }
     candidates.retain(|c| {
         request
             .filters
@@ -243,6 +254,53 @@ fn semantic_candidates(
             .all(|f| target.index.meta_value(c.address, f.field).as_deref() == Some(&f.value))
     });
     Ok(candidates)
+}
+
+/// `own` candidates rescored with their originals' similarity:
+/// `(own + w · original) / (1 + w)`. An article missing from one list is
+/// given that list's last similarity (it ranked no better).
+fn with_originals(
+    index: &LocaleIndex,
+    own: Vec<SemanticCandidate>,
+    originals: &[ArticleMatch<'_>],
+    weight: f32,
+    depth: usize,
+) -> Vec<SemanticCandidate> {
+    let own_floor = own.last().map_or(0.0, |c| c.similarity);
+    let original_floor = originals.last().map_or(0.0, |m| m.score);
+    let mut by_address: HashMap<DocAddress, (SemanticCandidate, Option<f32>)> =
+        own.into_iter().map(|c| (c.address, (c, None))).collect();
+    for m in originals {
+        let Some(address) = index.find(m.id) else {
+            continue;
+        };
+        by_address
+            .entry(address)
+            .or_insert((
+                SemanticCandidate {
+                    address,
+                    similarity: own_floor,
+                    section: None,
+                },
+                None,
+            ))
+            .1 = Some(m.score);
+    }
+    let mut candidates: Vec<SemanticCandidate> = by_address
+        .into_values()
+        .map(|(mut c, original)| {
+            let original = original.unwrap_or(original_floor);
+            c.similarity = (c.similarity + weight * original) / (1.0 + weight);
+            c
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.similarity
+            .total_cmp(&a.similarity)
+            .then(a.address.cmp(&b.address))
+    });
+    candidates.truncate(depth);
+    candidates
 }
 
 /// `query` restricted to documents matching every filter (which add no score).
