@@ -313,8 +313,8 @@ pub fn read(
     }
     let body_title = body_and_title(ctx);
     for concept in &mut concepts {
-        // Looked up for `Reading::is_known` too.
-        dfs.max(&body_title, &concept.terms[0].0)?;
+        // Weighing looks up every form in the body and title, which
+        // `Reading::is_known` then reads.
         concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
         concept.weight = weight(&dfs, &body_title, concept, num_docs, ranking)?;
     }
