@@ -148,6 +148,27 @@ fn relevance_holds_with_detected_locales() {
     );
 }
 
+/// A misspelt English query asked of ja-jp is corrected in its own
+/// language: its words are expanded in en-us (the locale it is also matched
+/// in), not in ja-jp, where they are foreign; it ranks the Japanese articles
+/// as en-us ranks their originals.
+#[test]
+fn a_misspelt_query_in_another_script_is_corrected_in_its_own_language() {
+    let shared = require_shared!();
+    let engine = &common::corpus_index(&shared).engine;
+    let top = |locale: &str| -> Vec<String> {
+        let request = SearchRequest::new("dowload invocie").locale(Locale::parse(locale).unwrap());
+        let response = engine.search(&request).unwrap();
+        response.hits.iter().take(5).map(|h| h.id.clone()).collect()
+    };
+    let english = top("en-us");
+    assert!(
+        english.contains(&"partner-center/mpn-view-print-maps-invoice.md".to_string()),
+        "{english:?}"
+    );
+    assert_eq!(top("ja-jp"), english);
+}
+
 /// Routing reads every candidate locale but plans in full only those that
 /// can win, on the bounds a reading gives its plan's recognition. The
 /// bounds hold for every judged query (and typed, misspelt and cut-off

@@ -232,9 +232,21 @@ pub struct Reading {
     typing: Option<(String, usize)>,
     /// Document frequencies looked up so far, kept for the plan.
     doc_freqs: Vec<(Field, String, u64)>,
+    /// Whether the plan expands unknown words (see [`Reading::foreign`]).
+    expands: bool,
 }
 
 impl Reading {
+    /// This reading, for a query whose words are foreign to the locale (no
+    /// letter in its scripts) and are also matched in their own language's
+    /// locale, which expands them: here their typo neighbours and
+    /// completions would only be noise, and finding them costs most of the
+    /// plan.
+    pub fn foreign(mut self) -> Reading {
+        self.expands = false;
+        self
+    }
+
     /// The least and most [`Plan::recognition`] of this reading's plan:
     /// expansion can only make an unknown word known, and only a word it
     /// applies to.
@@ -259,6 +271,9 @@ impl Reading {
     /// alternatives for an unknown expandable word, completions for the
     /// word being typed.
     fn may_expand(&self, concept: &Concept) -> bool {
+        if !self.expands {
+            return false;
+        }
         let main = &concept.terms[0].0;
         let typo = !self.is_known(main)
             && expand::is_expandable(main)
@@ -329,6 +344,7 @@ pub fn read(
         words,
         concepts,
         doc_freqs: dfs.known.into_inner(),
+        expands: true,
     })
 }
 
@@ -399,6 +415,9 @@ fn expanded_concepts(
     let num_docs = ctx.searcher.num_docs().max(1);
     let body_title = body_and_title(ctx);
     let mut concepts = reading.concepts.clone();
+    if !reading.expands {
+        return Ok(concepts);
+    }
     for concept in &mut concepts {
         let before = concept.terms.len();
         let main = concept.terms[0].0.clone();

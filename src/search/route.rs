@@ -73,8 +73,13 @@ pub fn route(
     }
     if let Some(locale) = &request.locale {
         let index = snapshot.get(locale)?.clone();
-        let mut target = target(index, 1.0, &request.q, ranking, curated)?;
-        target.pivot = pivot(snapshot, request, &target.index, ranking, curated)?;
+        let pivot = pivot(snapshot, request, &index, ranking, curated)?;
+        let mut reading = Reading::new(index, 1.0, &request.q, ranking, curated)?;
+        if pivot.is_some() {
+            reading.reading = reading.reading.foreign();
+        }
+        let mut target = reading.plan(&request.q, ranking, curated)?;
+        target.pivot = pivot;
         target.originals = originals(snapshot, &target, ranking);
         return Ok(Route {
             targets: vec![target],
@@ -200,17 +205,6 @@ fn pivot(
             plan: t.plan,
             own_weight: ranking.own_words_across_scripts,
         }))
-}
-
-/// Plans `query` against one locale.
-fn target(
-    index: Arc<LocaleIndex>,
-    prior: f32,
-    query: &str,
-    ranking: &Ranking,
-    curated: &Curated,
-) -> Result<Target, SearchError> {
-    Reading::new(index, prior, query, ranking, curated)?.plan(query, ranking, curated)
 }
 
 /// One candidate locale's [reading](plan::Reading) of the query, kept to be
