@@ -76,6 +76,7 @@ pub fn route(
         let pivot = pivot(snapshot, request, &index, ranking, curated)?;
         let mut reading = Reading::new(index, 1.0, &request.q, ranking, curated)?;
         if pivot.is_some() {
+            // Its words are foreign here; the pivot expands them.
             reading.reading = reading.reading.foreign();
         }
         let mut target = reading.plan(&request.q, ranking, curated)?;

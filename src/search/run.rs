@@ -15,7 +15,6 @@ use super::fusion::{self, Fusion, SemanticCandidate};
 use super::plan::Plan;
 use super::route::{Pivot, Target};
 use super::types::{Facets, Filter, SearchError, SearchRequest};
-use crate::index::vectors::ArticleMatch;
 
 /// A query's vector and how much it weighs, for one search.
 #[derive(Debug, Clone, Copy)]
@@ -219,17 +218,15 @@ fn semantic_candidates(
             })
         })
         .collect();
-    let pivot = target.pivot.as_ref().map(|p| &p.index);
-    if let Some((pivot, _)) = pivot.filter(|p| p.has_vectors()).and_then(|p| p.vectors()) {
-        for m in pivot.search(semantic.vector, depth, weight) {
-            let Some(address) = target.index.find(m.id) else {
-                continue;
-            };
+    if let Some(pivot) = &target.pivot {
+        for (address, similarity) in
+            translations_matches(&target.index, &pivot.index, semantic, depth)
+        {
             match candidates.iter_mut().find(|c| c.address == address) {
-                Some(own) => own.similarity = own.similarity.max(m.score),
+                Some(own) => own.similarity = own.similarity.max(similarity),
                 None => candidates.push(SemanticCandidate {
                     address,
-                    similarity: m.score,
+                    similarity,
                     section: None,
                 }),
             }
@@ -237,12 +234,10 @@ fn semantic_candidates(
         candidates.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
         candidates.truncate(depth);
     }
-    let originals = target.originals.as_ref().and_then(|o| o.vectors());
-    if let Some((originals, _)) = originals {
+    if let Some(originals) = &target.originals {
         candidates = with_originals(
-            &target.index,
             candidates,
-            &originals.search(semantic.vector, depth, weight),
+            &translations_matches(&target.index, originals, semantic, depth),
             semantic.fusion.originals,
             depth,
         );
@@ -256,24 +251,42 @@ fn semantic_candidates(
     Ok(candidates)
 }
 
+/// The `depth` articles of `translations` (a locale whose articles are
+/// translations of `index`'s under the same ids) closest to the query, as
+/// `index`'s documents with their similarity, best first.
+fn translations_matches(
+    index: &LocaleIndex,
+    translations: &LocaleIndex,
+    semantic: &SemanticQuery<'_>,
+    depth: usize,
+) -> Vec<(DocAddress, f32)> {
+    let Some((vectors, _)) = translations
+        .vectors()
+        .filter(|_| translations.has_vectors())
+    else {
+        return Vec::new();
+    };
+    vectors
+        .search(semantic.vector, depth, semantic.fusion.section_weight)
+        .into_iter()
+        .filter_map(|m| Some((index.find(m.id)?, m.score)))
+        .collect()
+}
+
 /// `own` candidates rescored with their originals' similarity:
 /// `(own + w · original) / (1 + w)`. An article missing from one list is
 /// given that list's last similarity (it ranked no better).
 fn with_originals(
-    index: &LocaleIndex,
     own: Vec<SemanticCandidate>,
-    originals: &[ArticleMatch<'_>],
+    originals: &[(DocAddress, f32)],
     weight: f32,
     depth: usize,
 ) -> Vec<SemanticCandidate> {
     let own_floor = own.last().map_or(0.0, |c| c.similarity);
-    let original_floor = originals.last().map_or(0.0, |m| m.score);
+    let original_floor = originals.last().map_or(0.0, |(_, similarity)| *similarity);
     let mut by_address: HashMap<DocAddress, (SemanticCandidate, Option<f32>)> =
         own.into_iter().map(|c| (c.address, (c, None))).collect();
-    for m in originals {
-        let Some(address) = index.find(m.id) else {
-            continue;
-        };
+    for &(address, similarity) in originals {
         by_address
             .entry(address)
             .or_insert((
@@ -284,7 +297,7 @@ fn with_originals(
                 },
                 None,
             ))
-            .1 = Some(m.score);
+            .1 = Some(similarity);
     }
     let mut candidates: Vec<SemanticCandidate> = by_address
         .into_values()
