@@ -381,8 +381,8 @@ impl CrossValidation {
             "in-sample objective (mean MRR@10 of the sets, cross-language apart) \
              of each configuration (not evidence):\n",
         );
-        for (name, mrr) in &self.in_sample {
-            out.push_str(&format!("  {mrr:.3}  {name}\n"));
+        for (name, objective) in &self.in_sample {
+            out.push_str(&format!("  {objective:.3}  {name}\n"));
         }
         out
     }
@@ -425,7 +425,7 @@ pub fn cross_validate(
         engine.set_ranking(ranking.clone());
         results.push(evaluate(engine, judgments, options)?.queries);
     }
-    let mrr = |config: usize, fold: Option<usize>, held_out: bool| {
+    let objective_of = |config: usize, fold: Option<usize>, held_out: bool| {
         objective(
             results[config]
                 .iter()
@@ -437,8 +437,8 @@ pub fn cross_validate(
     for fold in 0..folds {
         let best = (0..grid.len())
             .max_by(|&a, &b| {
-                mrr(a, Some(fold), false)
-                    .total_cmp(&mrr(b, Some(fold), false))
+                objective_of(a, Some(fold), false)
+                    .total_cmp(&objective_of(b, Some(fold), false))
                     .then(b.cmp(&a))
             })
             .unwrap_or(0);
@@ -454,7 +454,7 @@ pub fn cross_validate(
         chosen,
         held_out: summarize(held_out.into_iter().flatten().collect()),
         in_sample: (0..grid.len())
-            .map(|c| (grid[c].0.clone(), mrr(c, None, true)))
+            .map(|c| (grid[c].0.clone(), objective_of(c, None, true)))
             .collect(),
     })
 }

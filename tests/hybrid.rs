@@ -146,8 +146,9 @@ fn an_unchanged_corpus_embeds_nothing_and_a_changed_article_only_its_changed_chu
     assert_eq!(fake.texts_embedded(), first.embedded);
 
     // One section of one article changes: the article's chunk (its first
-    // characters include the change) is new; its sections' chunks (title
-    // and heading) and the other articles' come from the cache.
+    // characters include the change) and that section's chunk (an English
+    // section's is its title, heading and text) are new; its other
+    // section's chunk and the other articles' come from the cache.
     article(
         &corpus,
         "users/passwords.md",
@@ -166,8 +167,8 @@ fn an_unchanged_corpus_embeds_nothing_and_a_changed_article_only_its_changed_chu
     let before = fake.texts_embedded();
     let report = index::build(&Corpus::Dir(corpus), &dir, &options(&fake.url, false)).unwrap();
     let third = report.embedding.unwrap();
-    assert_eq!(fake.texts_embedded() - before, 1, "{third:?}");
-    assert_eq!((third.embedded, third.cached), (1, 7));
+    assert_eq!(fake.texts_embedded() - before, 2, "{third:?}");
+    assert_eq!((third.embedded, third.cached), (2, 6));
 }
 
 #[test]
@@ -257,7 +258,7 @@ fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
             .search(
                 &vector,
                 10,
-                kensaku::search::Ranking::default().fusion.section_weight,
+                &kensaku::search::Ranking::default().fusion.scoring(),
             )
             .iter()
             .map(|m| m.id.to_string())

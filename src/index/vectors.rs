@@ -5,19 +5,33 @@
 //! its title, description and the start of its text, about 1,500
 //! characters (600 in languages whose characters are dense in tokens:
 //! Japanese, Korean, Chinese — a CJK character costs the model about a
-//! token); per section with a heading and text, the title and the heading —
-//! so a semantic match can deep-link to the section that answers. This
-//! recipe was chosen on the judged needs within the first build's budget
-//! (30 minutes for the shared corpus on 2 cores; it takes 23): a long
-//! article chunk found the judged articles better than short chunks or
-//! their mean, and headings add where the answer is (BENCHMARKS.md).
+//! token); per section with a heading and text, the title and the heading,
+//! and in the [originals' language](Language::ORIGINALS) the section's text
+//! too (as much as an article chunk) — so a semantic match can deep-link to
+//! the section that answers, and an answer deep in an article is seen.
+//! Translations read their sections' text through their originals' vectors
+//! ([`crate::search::fusion::Fusion::originals`]): embedding every locale's
+//! section text would cost about eight times as much. This recipe was
+//! chosen on the judged needs within the first build's budget (30 minutes
+//! for the shared corpus on 2 cores; it takes 21): a long article chunk
+//! found the judged articles better than short chunks or their mean,
+//! headings add where the answer is, and the originals' section text adds
+//! to both (BENCHMARKS.md).
 //!
-//! Layout: magic `KSKVEC01`, then a header (varints: dimensions, format,
-//! rows, the article-id table, and each row's article and section), padded
-//! to 4 bytes, then the vectors, row-major: `f32` little-endian, or for
-//! [`VectorFormat::Int8`] one `f32` scale and `dimensions` signed bytes per
-//! row. The file is memory-mapped; search is an exact scan (see
-//! [`Vectors::search`]).
+//! With the vectors, each article's *neighbours*: the similarities of its
+//! article vector to the [`NEIGHBOURS`] nearest other articles of the
+//! generation, which measure its *hubness* (see [`Scoring::hub_penalty`]).
+//! They are computed at write time, an exact all-pairs scan over the
+//! articles (quadratic: milliseconds for the shared corpus, seconds at 50×).
+//!
+//! Layout: magic `KSKVEC02`, then a header (varints: dimensions, format,
+//! rows, the article-id table, each row's article and section, and the
+//! neighbours kept per article followed by that many `f32` per article, in
+//! id order), padded to 4 bytes, then the vectors, row-major: `f32`
+//! little-endian, or for [`VectorFormat::Int8`] one `f32` scale and
+//! `dimensions` signed bytes per row. Files of the first layout
+//! (`KSKVEC01`) have no neighbours and are still read. The file is
+//! memory-mapped; search is an exact scan (see [`Vectors::search`]).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -35,13 +49,21 @@ use super::varint;
 
 /// File name inside a generation.
 pub const FILE_NAME: &str = "vectors.bin";
-const MAGIC: &[u8; 8] = b"KSKVEC01";
+const MAGIC: &[u8; 8] = b"KSKVEC02";
+/// The layout before neighbours.
+const MAGIC_V1: &[u8; 8] = b"KSKVEC01";
+/// Nearest-neighbour similarities kept per article, the most
+/// [`Scoring::hub_neighbours`] can use.
+pub const NEIGHBOURS: usize = 10;
 
-/// Version of the chunking recipe below; part of the vectors' identity.
-pub const RECIPE: u32 = 3;
-/// Characters of an article's chunk, and in token-dense languages.
-const ARTICLE_CHARS: usize = 1500;
-const ARTICLE_CHARS_DENSE: usize = 600;
+/// Version of what a generation's vectors are — the chunking recipe below
+/// and what is stored with them (the neighbours); part of their identity:
+/// a build rewrites vectors of another recipe (from the cache).
+pub const RECIPE: u32 = 4;
+/// Characters of a chunk (an article's, an English section's), and in
+/// token-dense languages.
+const CHUNK_CHARS: usize = 1500;
+const CHUNK_CHARS_DENSE: usize = 600;
 
 /// How vectors are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -91,9 +113,9 @@ pub struct Chunk {
 /// The chunks of one article, from its hit-store record, in `language`.
 pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
     let budget = if language.spec().dense {
-        ARTICLE_CHARS_DENSE
+        CHUNK_CHARS_DENSE
     } else {
-        ARTICLE_CHARS
+        CHUNK_CHARS
     };
     let sections = SectionTable::decode(record.sections);
     let mut chunks = Vec::with_capacity(sections.len() + 1);
@@ -105,17 +127,23 @@ pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
         text: cut(&article, budget),
     });
     for (i, section) in sections.iter().enumerate() {
-        let has_text = !hitstore::str_at(record.body, section.start as usize, section.end as usize)
-            .1
-            .trim()
-            .is_empty();
+        // A chunk takes at most `budget` characters of at most 4 bytes.
+        let end = (section.end as usize).min(section.start as usize + budget * 4);
+        let section_text = hitstore::str_at(record.body, section.start as usize, end).1;
+        let has_text = !section_text.trim().is_empty();
         if section.heading.is_empty() || !has_text || i > u16::MAX as usize {
             continue;
+        }
+        let mut text = format!("{} — {}", record.title, section.heading);
+        if language == Language::ORIGINALS {
+            text.push('\n');
+            text.push_str(section_text);
+            text = cut(&text, budget);
         }
         chunks.push(Chunk {
             article: record.id.to_string(),
             section: Some(i as u16),
-            text: format!("{} — {}", record.title, section.heading),
+            text,
         });
     }
     chunks
@@ -163,6 +191,11 @@ pub fn write(
         varint::put(&mut header, article);
         varint::put(&mut header, section.map_or(0, |s| u64::from(s) + 1));
     }
+    let (per_article, neighbours) = neighbour_table(&ids, rows, vectors);
+    varint::put(&mut header, per_article as u64);
+    for similarity in neighbours {
+        header.extend_from_slice(&similarity.to_le_bytes());
+    }
     while !header.len().is_multiple_of(4) {
         header.push(0);
     }
@@ -196,6 +229,73 @@ pub fn write(
     std::fs::rename(&tmp, dir.join(FILE_NAME))
 }
 
+/// The neighbour table of `vectors.bin`: for each id of `ids` (sorted, as
+/// the header lists them), the similarities of its article vector to its
+/// `per_article` nearest other article vectors, most similar first, where
+/// `per_article` is [`NEIGHBOURS`] or fewer when there are not as many other
+/// articles. An article without an article row has similarities 0: no
+/// hubness, no penalty (a build gives every article one).
+///
+/// An exact all-pairs scan of the article vectors, on every core.
+fn neighbour_table(
+    ids: &[&str],
+    rows: &[(String, Option<u16>)],
+    vectors: &[&[f32]],
+) -> (usize, Vec<f32>) {
+    use rayon::prelude::*;
+    let articles: Vec<(usize, &[f32])> = rows
+        .iter()
+        .zip(vectors)
+        .filter(|((_, section), _)| section.is_none())
+        .map(|((id, _), v)| (ids.binary_search(&id.as_str()).expect("listed"), *v))
+        .collect();
+    let per_article = NEIGHBOURS.min(articles.len().saturating_sub(1));
+    let nearest: Vec<(usize, Vec<f32>)> = articles
+        .par_iter()
+        .enumerate()
+        .map(|(i, (id, vector))| {
+            let mut similarities: Vec<f32> = articles
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, other))| dot(vector, other))
+                .collect();
+            if similarities.len() > per_article {
+                similarities.select_nth_unstable_by(per_article, |a, b| b.total_cmp(a));
+                similarities.truncate(per_article);
+            }
+            similarities.sort_by(|a, b| b.total_cmp(a));
+            (*id, similarities)
+        })
+        .collect();
+    let mut table = vec![0.0; ids.len() * per_article];
+    for (id, similarities) in nearest {
+        table[id * per_article..(id + 1) * per_article].copy_from_slice(&similarities);
+    }
+    (per_article, table)
+}
+
+/// How [`Vectors::search`] scores an article from its rows' similarities.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scoring {
+    /// How much an article's best section adds to its own vector's
+    /// similarity.
+    pub section_weight: f32,
+    /// How much an article's *hubness* — the mean similarity of its article
+    /// vector to its [`Self::hub_neighbours`] nearest articles — lowers its
+    /// score, in units of its similarity (times `1 + section_weight`, the
+    /// scale of a score). An article close to many others (an overview, a
+    /// table of contents, the generic member of a family of articles) is
+    /// close to every query of their topic and would otherwise win them
+    /// all: the hubness problem of nearest-neighbour search in embedding
+    /// spaces, corrected as CSLS does (Conneau et al., 2018, "Word
+    /// translation without parallel data").
+    pub hub_penalty: f32,
+    /// Neighbours whose similarities make an article's hubness, up to
+    /// [`NEIGHBOURS`] (more count as that many; 0 means no penalty).
+    pub hub_neighbours: usize,
+}
+
 /// A generation's vectors, memory-mapped.
 pub struct Vectors {
     bytes: OwnedBytes,
@@ -206,6 +306,11 @@ pub struct Vectors {
     rows: Vec<(u32, u32)>,
     /// Byte offset of the first vector.
     data: usize,
+    /// Neighbour similarities kept per article (0 in the first layout).
+    neighbours_per_article: usize,
+    /// The neighbour table: `neighbours_per_article` similarities per
+    /// article, in `ids` order, most similar first.
+    neighbours: Vec<f32>,
 }
 
 /// An article's semantic match.
@@ -213,7 +318,8 @@ pub struct Vectors {
 pub struct ArticleMatch<'a> {
     pub id: &'a str,
     /// The article vector's similarity plus `section_weight` times its
-    /// best section's (see [`Vectors::search`]).
+    /// best section's, less its hub penalty (see [`Vectors::search`]); may
+    /// be negative.
     pub score: f32,
     /// Its most similar section, if it has sections.
     pub section: Option<u16>,
@@ -237,12 +343,18 @@ impl Vectors {
             .map_err(io::Error::other)?
             .read_bytes()?;
         let b = bytes.as_slice();
-        if !b.starts_with(MAGIC) {
+        let first_layout = b.starts_with(MAGIC_V1);
+        if !b.starts_with(MAGIC) && !first_layout {
             return Err(invalid("not a kensaku vectors file"));
         }
         let mut at = MAGIC.len();
         let mut next = || varint::get(b, &mut at).ok_or_else(|| invalid("truncated header"));
-        let dimensions = next()? as usize;
+        let dimensions = next()?;
+        // Far above any model's; a corrupt header must not overflow sizes.
+        if dimensions == 0 || dimensions > 1 << 16 {
+            return Err(invalid("dimensions out of range"));
+        }
+        let dimensions = dimensions as usize;
         let format = match next()? {
             0 => VectorFormat::F32,
             1 => VectorFormat::Int8,
@@ -264,8 +376,38 @@ impl Vectors {
             }
             rows.push((article as u32, section as u32));
         }
+        let mut neighbours_per_article = 0;
+        let mut neighbours = Vec::new();
+        if !first_layout {
+            let per_article = varint::get(b, &mut at).ok_or_else(|| invalid("truncated"))?;
+            if per_article > NEIGHBOURS as u64 {
+                return Err(invalid("too many neighbours"));
+            }
+            neighbours_per_article = per_article as usize;
+            let end = ids
+                .len()
+                .checked_mul(neighbours_per_article * 4)
+                .and_then(|len| at.checked_add(len));
+            let bytes = end
+                .and_then(|end| b.get(at..end))
+                .ok_or_else(|| invalid("truncated neighbours"))?;
+            neighbours = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            // Similarities of unit vectors: anything else (NaN sorts first)
+            // would put a corrupt article anywhere.
+            if neighbours.iter().any(|s| !(-1.01..=1.01).contains(s)) {
+                return Err(invalid("neighbour similarity out of range"));
+            }
+            at += bytes.len();
+        }
         let data = at.div_ceil(4) * 4;
-        if b.len() != data + rows.len() * format.row_bytes(dimensions) {
+        let size = rows
+            .len()
+            .checked_mul(format.row_bytes(dimensions))
+            .and_then(|vectors| vectors.checked_add(data));
+        if size != Some(b.len()) {
             return Err(invalid("size does not match its header"));
         }
         Ok(Some(Vectors {
@@ -275,6 +417,8 @@ impl Vectors {
             ids,
             rows,
             data,
+            neighbours_per_article,
+            neighbours,
         }))
     }
 
@@ -320,15 +464,31 @@ impl Vectors {
         }
     }
 
+    /// An article's hubness: the mean similarity to its `neighbours`
+    /// nearest articles (0 when none are kept or asked for).
+    fn hubness(&self, article: usize, neighbours: usize) -> f32 {
+        let k = neighbours.min(self.neighbours_per_article);
+        if k == 0 {
+            return 0.0;
+        }
+        let start = article * self.neighbours_per_article;
+        self.neighbours[start..start + k].iter().sum::<f32>() / k as f32
+    }
+
     /// The `k` articles most similar to `query` (a unit vector of this
     /// file's dimensions), best first. An article scores its own vector's
     /// similarity plus `section_weight` times its best section's (the
-    /// article's, if it has none): the whole article, and the passage that
-    /// answers.
+    /// article's, if it has none) — the whole article, and the passage that
+    /// answers — less its hub penalty ([`Scoring::hub_penalty`]).
     ///
     /// An exact scan: a few thousand rows per locale cost well under a
     /// millisecond (see BENCHMARKS.md for 1×/10×/50×).
-    pub fn search(&self, query: &[f32], k: usize, section_weight: f32) -> Vec<ArticleMatch<'_>> {
+    pub fn search(&self, query: &[f32], k: usize, scoring: &Scoring) -> Vec<ArticleMatch<'_>> {
+        let Scoring {
+            section_weight,
+            hub_penalty,
+            hub_neighbours,
+        } = *scoring;
         if query.len() != self.dimensions || k == 0 {
             return Vec::new();
         }
@@ -352,9 +512,14 @@ impl Vectors {
             .map(|(a, (own, section, which))| {
                 let own = if own.is_finite() { own } else { section };
                 let section_score = if section.is_finite() { section } else { own };
+                let hub = if hub_penalty > 0.0 {
+                    hub_penalty * (1.0 + section_weight) * self.hubness(a, hub_neighbours)
+                } else {
+                    0.0
+                };
                 ArticleMatch {
                     id: &self.ids[a],
-                    score: own + section_weight * section_score,
+                    score: own + section_weight * section_score - hub,
                     section: which.checked_sub(1).map(|s| s as u16),
                 }
             })
@@ -369,6 +534,14 @@ impl Vectors {
 mod tests {
     use super::*;
     use crate::embed::normalize;
+    use crate::index::stored::StoredSection;
+
+    fn sections(section_weight: f32) -> Scoring {
+        Scoring {
+            section_weight,
+            ..Scoring::default()
+        }
+    }
 
     fn unit(v: &[f32]) -> Vec<f32> {
         let mut v = v.to_vec();
@@ -397,16 +570,157 @@ mod tests {
             let v = Vectors::open(dir.path()).unwrap().unwrap();
             assert_eq!(v.rows(), 4);
             // a.md: 0 + 1 × its section 2; b.md: 0.8 + 1 × 0.
-            let m = v.search(&unit(&[0.0, 1.0, 0.0]), 10, 1.0);
+            let m = v.search(&unit(&[0.0, 1.0, 0.0]), 10, &sections(1.0));
             assert_eq!(m[0].id, "a.md", "{format:?}: {m:?}");
             assert_eq!(m[0].section, Some(2));
             assert!((m[0].score - 1.0).abs() < 0.02, "{m:?}");
             assert_eq!(m[1].id, "b.md");
             // Without the sections' weight, b.md's own vector is closer.
-            let m = v.search(&unit(&[0.0, 1.0, 0.0]), 10, 0.0);
+            let m = v.search(&unit(&[0.0, 1.0, 0.0]), 10, &sections(0.0));
             assert_eq!(m[0].id, "b.md", "{m:?}");
             assert_eq!(m[1].section, Some(2), "the best section is still named");
         }
+    }
+
+    /// `hub.md` equally close to every other article; x, y and z close only
+    /// to the hub; written in `format`.
+    fn hub_and_spokes(dir: &Path, format: VectorFormat) -> Vec<Vec<f32>> {
+        let rows: Vec<(String, Option<u16>)> = ["hub.md", "x.md", "y.md", "z.md"]
+            .iter()
+            .map(|id| (id.to_string(), None))
+            .collect();
+        let vectors = vec![
+            unit(&[1.0, 1.0, 1.0]),
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[0.0, 0.0, 1.0]),
+        ];
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        write(dir, &rows, &refs, 3, format).unwrap();
+        vectors
+    }
+
+    #[test]
+    fn an_article_close_to_many_others_pays_for_its_hubness() {
+        for format in [VectorFormat::F32, VectorFormat::Int8] {
+            let dir = tempfile::tempdir().unwrap();
+            hub_and_spokes(dir.path(), format);
+            let v = Vectors::open(dir.path()).unwrap().unwrap();
+            let third = 1.0 / 3f32.sqrt();
+            assert!((v.hubness(0, 3) - third).abs() < 1e-5);
+            assert!(
+                (v.hubness(1, 1) - third).abs() < 1e-5,
+                "x's nearest is the hub"
+            );
+            assert!((v.hubness(1, 3) - third / 3.0).abs() < 1e-5);
+            assert!((v.hubness(1, 99) - third / 3.0).abs() < 1e-5, "3 are kept");
+            assert_eq!(v.hubness(1, 0), 0.0);
+            let query = unit(&[1.0, 0.5, 0.5]);
+            assert_eq!(v.search(&query, 4, &sections(0.0))[0].id, "hub.md");
+            let penalised = Scoring {
+                hub_penalty: 1.0,
+                hub_neighbours: 3,
+                ..Scoring::default()
+            };
+            let m = v.search(&query, 4, &penalised);
+            assert_eq!(m[0].id, "x.md", "{format:?}: {m:?}");
+            let expected = query[0] - third / 3.0;
+            assert!((m[0].score - expected).abs() < 0.01, "{format:?}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn files_of_the_first_layout_are_read_without_neighbours() {
+        let dir = tempfile::tempdir().unwrap();
+        let vectors = hub_and_spokes(dir.path(), VectorFormat::F32);
+        // The first layout: no neighbour count or table after the rows.
+        let mut file = MAGIC_V1.to_vec();
+        for value in [3, 0, 4] {
+            varint::put(&mut file, value);
+        }
+        for id in ["hub.md", "x.md", "y.md", "z.md"] {
+            varint::put_bytes(&mut file, id.as_bytes());
+        }
+        varint::put(&mut file, 4);
+        for article in 0..4 {
+            varint::put(&mut file, article);
+            varint::put(&mut file, 0);
+        }
+        while !file.len().is_multiple_of(4) {
+            file.push(0);
+        }
+        for x in vectors.iter().flatten() {
+            file.extend_from_slice(&x.to_le_bytes());
+        }
+        std::fs::write(dir.path().join(FILE_NAME), &file).unwrap();
+        let v = Vectors::open(dir.path()).unwrap().unwrap();
+        assert_eq!(v.rows(), 4);
+        assert_eq!(v.hubness(0, 3), 0.0, "no neighbours, no penalty");
+        let penalised = Scoring {
+            hub_penalty: 1.0,
+            hub_neighbours: 3,
+            ..Scoring::default()
+        };
+        let m = v.search(&unit(&[1.0, 0.5, 0.5]), 4, &penalised);
+        assert_eq!(m[0].id, "hub.md");
+    }
+
+    #[test]
+    fn a_corrupt_neighbour_table_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        hub_and_spokes(dir.path(), VectorFormat::F32);
+        let path = dir.path().join(FILE_NAME);
+        let good = std::fs::read(&path).unwrap();
+        let first = Vectors::open(dir.path()).unwrap().unwrap().neighbours[0];
+        let at = good
+            .windows(4)
+            .position(|w| w == first.to_le_bytes())
+            .expect("the table holds the hub's nearest similarity");
+        let mut bad = good.clone();
+        bad[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        std::fs::write(&path, &bad).unwrap();
+        let error = Vectors::open(dir.path()).err().expect("a NaN similarity");
+        assert!(error.to_string().contains("neighbour"), "{error}");
+        // Cut inside the table.
+        std::fs::write(&path, &good[..at + 2]).unwrap();
+        assert!(Vectors::open(dir.path()).is_err());
+    }
+
+    #[test]
+    fn sections_of_originals_carry_their_text_and_translations_their_heading() {
+        let body = "Lead paragraph. Late payments are charged a fee of 1.5% per month.";
+        let fee = body.find("Late").unwrap() as u32;
+        let sections = SectionTable::encode(&[StoredSection {
+            anchor: "fees".into(),
+            heading: "Fees".into(),
+            level: 2,
+            start: fee,
+            end: body.len() as u32,
+        }]);
+        let record = HitRecord {
+            id: "billing.md",
+            url: "",
+            title: "Billing",
+            description: "How billing works",
+            sections: &sections,
+            termvec: &[],
+            body: body.as_bytes(),
+        };
+        let original = chunks(&record, Language::ORIGINALS);
+        assert_eq!(original.len(), 2);
+        assert_eq!(original[0].section, None);
+        assert!(
+            original[0]
+                .text
+                .starts_with("Billing How billing works Lead")
+        );
+        assert_eq!(original[1].section, Some(0));
+        assert_eq!(
+            original[1].text,
+            "Billing — Fees Late payments are charged a fee of 1.5% per month."
+        );
+        let translation = chunks(&record, Language::Ja);
+        assert_eq!(translation[1].text, "Billing — Fees");
     }
 
     #[test]

@@ -534,6 +534,11 @@ const _: () = {
 };
 
 impl Language {
+    /// The language the articles are written in before they are translated
+    /// (a localized body carries its English original sentence by sentence):
+    /// its locale's articles are the *originals* of every other locale's.
+    pub const ORIGINALS: Language = Language::En;
+
     /// Every language, the fallback last.
     pub const ALL: [Language; SPECS.len()] = {
         let mut all = [Language::Other; SPECS.len()];

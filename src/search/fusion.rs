@@ -21,6 +21,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::{DocAddress, Score};
 
+use crate::index::vectors::Scoring;
+
 /// How the two rankings are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,27 +45,46 @@ pub struct Fusion {
     /// RRF's rank offset.
     pub rrf_k: f32,
     /// How much an article's best section adds to its own vector's
-    /// similarity ([`crate::index::vectors::Vectors::search`]).
+    /// similarity ([`Scoring::section_weight`]).
     pub section_weight: f32,
     /// For a query in a translated locale's own script, how much each
     /// article's similarity to its English original counts against its
     /// own: `(own + w · original) / (1 + w)`. 0 searches the locale's own
     /// vectors only.
     pub originals: f32,
+    /// How much an article's hubness lowers its similarity
+    /// ([`Scoring::hub_penalty`]); 0 leaves similarities as they are.
+    pub hub_penalty: f32,
+    /// Nearest articles that make an article's hubness
+    /// ([`Scoring::hub_neighbours`]).
+    pub hub_neighbours: usize,
 }
 
-/// The defaults are a configuration the held-out folds chose over dev + dev2,
-/// tied in-sample with the most chosen one (BENCHMARKS.md, "Hybrid
-/// retrieval").
+impl Fusion {
+    /// How an article's vectors score it.
+    pub fn scoring(&self) -> Scoring {
+        Scoring {
+            section_weight: self.section_weight,
+            hub_penalty: self.hub_penalty,
+            hub_neighbours: self.hub_neighbours,
+        }
+    }
+}
+
+/// The defaults are the configuration the held-out folds chose most (four
+/// of five) over dev + dev2, also the best over all of them in-sample
+/// (BENCHMARKS.md, "Hubs pay for their closeness").
 impl Default for Fusion {
     fn default() -> Self {
         Fusion {
-            semantic_ratio: 0.6,
+            semantic_ratio: 0.8,
             method: FusionMethod::Convex,
             candidates: 50,
             rrf_k: 60.0,
-            section_weight: 0.3,
-            originals: 1.0,
+            section_weight: 1.0,
+            originals: 2.0,
+            hub_penalty: 0.25,
+            hub_neighbours: 1,
         }
     }
 }

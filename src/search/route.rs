@@ -102,14 +102,14 @@ pub fn route(
 fn originals(snapshot: &Snapshot, target: &Target, ranking: &Ranking) -> Option<Arc<LocaleIndex>> {
     if ranking.fusion.originals <= 0.0
         || target.pivot.is_some()
-        || target.index.language == Language::En
+        || target.index.language == Language::ORIGINALS
     {
         return None;
     }
     snapshot
         .locales
         .values()
-        .find(|index| index.language == Language::En && index.has_vectors())
+        .find(|index| index.language == Language::ORIGINALS && index.has_vectors())
         .cloned()
 }
 

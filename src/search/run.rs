@@ -206,9 +206,9 @@ fn semantic_candidates(
     else {
         return Ok(Vec::new());
     };
-    let weight = semantic.fusion.section_weight;
+    let scoring = semantic.fusion.scoring();
     let mut candidates: Vec<SemanticCandidate> = vectors
-        .search(semantic.vector, depth, weight)
+        .search(semantic.vector, depth, &scoring)
         .into_iter()
         .filter_map(|m| {
             Some(SemanticCandidate {
@@ -267,7 +267,7 @@ fn translations_matches(
         return Vec::new();
     };
     vectors
-        .search(semantic.vector, depth, semantic.fusion.section_weight)
+        .search(semantic.vector, depth, &semantic.fusion.scoring())
         .into_iter()
         .filter_map(|m| Some((index.find(m.id)?, m.score)))
         .collect()
