@@ -535,8 +535,9 @@ const _: () = {
 
 impl Language {
     /// The language the articles are written in before they are translated
-    /// (a localized body carries its English original sentence by sentence):
-    /// its locale's articles are the *originals* of every other locale's.
+    /// (a localized body may keep the English original of its sentences in
+    /// bilingual spans): its locale's articles are the *originals* of every
+    /// other locale's, under the same ids.
     pub const ORIGINALS: Language = Language::En;
 
     /// Every language, the fallback last.
