@@ -271,6 +271,32 @@ fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
     }
 }
 
+/// With no ratio asked, a query whose words the best lexical match all
+/// contains is fused with `covered_ratio`; one whose words no article holds
+/// together (a third each) with the default, and one that names its ratio
+/// with its own.
+#[test]
+fn the_default_ratio_trusts_words_that_cover_the_query() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let (_tmp, dir) = indexed(&fake);
+    let mut ranking = kensaku::search::Ranking::default();
+    ranking.fusion.semantic_ratio = 0.8;
+    ranking.fusion.covered_share = 0.5;
+    ranking.fusion.covered_ratio = 0.3;
+    let engine = Engine::open_with(dir, Some(embedder(&fake.url))).with_ranking(ranking);
+    let ratio = |request: SearchRequest| {
+        let semantic = engine.search(&request).unwrap().semantic.unwrap();
+        assert!(semantic.used, "{semantic:?}");
+        semantic.ratio
+    };
+    let covered = SearchRequest::new("reset a password").locale(en());
+    assert_eq!(ratio(covered.clone()), 0.3);
+    assert_eq!(ratio(covered.semantic_ratio(0.8)), 0.8);
+    // Each word is in a different article.
+    let scattered = SearchRequest::new("password refunds tenants").locale(en());
+    assert_eq!(ratio(scattered), 0.8);
+}
+
 #[test]
 fn a_semantic_match_deep_links_to_its_section() {
     let fake = FakeEmbedder::start(Mode::Ok);

@@ -23,7 +23,7 @@
 use std::fmt;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 /// Concepts per group are tracked in a `u64` bit set.
 pub const MAX_CONCEPTS: usize = 64;
@@ -87,6 +87,54 @@ impl fmt::Debug for CoverageQuery {
             .field("groups", &self.groups)
             .field("exponent", &self.exponent)
             .finish()
+    }
+}
+
+impl CoverageQuery {
+    /// The share (0..=1) of the query's concept weight that the document at
+    /// `address` matches: `Σ_g scale_g · covered_g / Σ_g scale_g · total_g`
+    /// over the groups. 1 means every weighed concept of every reading was
+    /// found in it; 0 that none was, or that the query weighs nothing.
+    ///
+    /// One seek per concept clause in the document's segment: cheap for the
+    /// handful of documents fusion asks about.
+    pub fn coverage_of(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<Score> {
+        let reader = searcher.segment_reader(address.segment_ord);
+        let mut matched = [0u64; MAX_GROUPS];
+        for clause in &self.clauses {
+            let ClauseKind::Concept { group, concept } = clause.kind else {
+                continue;
+            };
+            if group >= MAX_GROUPS || matched[group] & (1 << concept) != 0 {
+                continue;
+            }
+            let weight = clause
+                .query
+                .weight(EnableScoring::disabled_from_searcher(searcher))?;
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            // A scorer starts on its first document, which may be past ours.
+            let mut doc = scorer.doc();
+            if doc < address.doc_id {
+                doc = scorer.seek(address.doc_id);
+            }
+            if doc == address.doc_id {
+                matched[group] |= 1 << concept;
+            }
+        }
+        let (mut covered, mut total) = (0.0, 0.0);
+        for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+            for (c, weight) in group.concept_weights.iter().enumerate() {
+                total += group.scale * weight;
+                if matched[g] & (1 << c) != 0 {
+                    covered += group.scale * weight;
+                }
+            }
+        }
+        Ok(if total > 0.0 {
+            (covered / total).min(1.0)
+        } else {
+            0.0
+        })
     }
 }
 
@@ -454,5 +502,13 @@ mod tests {
             .unwrap();
         let docs: Vec<u32> = top.iter().map(|(_, a)| a.doc_id).collect();
         assert_eq!(docs, vec![1, 0], "{top:?}");
+        let coverage = |doc| {
+            query
+                .coverage_of(&searcher, tantivy::DocAddress::new(0, doc))
+                .unwrap()
+        };
+        assert_eq!(coverage(1), 1.0);
+        assert_eq!(coverage(0), 0.5);
+        assert_eq!(coverage(2), 0.0);
     }
 }

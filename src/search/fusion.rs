@@ -58,6 +58,17 @@ pub struct Fusion {
     /// Nearest articles that make an article's hubness
     /// ([`Scoring::hub_neighbours`]).
     pub hub_neighbours: usize,
+    /// When a request names no ratio, the more of the query's concept
+    /// weight its best lexical match covers
+    /// ([`CoverageQuery::coverage_of`](super::coverage::CoverageQuery::coverage_of))
+    /// beyond this share, the more words are trusted: the ratio goes from
+    /// `semantic_ratio` here to [`covered_ratio`](Self::covered_ratio) at
+    /// full coverage ([`Fusion::default_ratio`]). Readers who use the
+    /// articles' words are best served by words; the others, by meaning.
+    /// Above 1: the ratio is `semantic_ratio` always.
+    pub covered_share: f32,
+    /// The ratio when the best lexical match covers the whole query.
+    pub covered_ratio: f32,
 }
 
 impl Fusion {
@@ -68,6 +79,31 @@ impl Fusion {
             hub_penalty: self.hub_penalty,
             hub_neighbours: self.hub_neighbours,
         }
+    }
+
+    /// Whether the ratio may depend on how much of the query the best
+    /// lexical match covers.
+    pub fn adapts(&self) -> bool {
+        self.covered_share <= 1.0
+    }
+
+    /// The default ratio for a query whose best lexical match covers
+    /// `coverage` (0..=1) of it: `semantic_ratio` up to `covered_share`,
+    /// then linearly to `covered_ratio` at full coverage. A ramp, not a
+    /// step: one more word found never flips the ranking.
+    pub fn default_ratio(&self, coverage: f32) -> f32 {
+        if !self.adapts() {
+            return self.semantic_ratio;
+        }
+        let span = 1.0 - self.covered_share;
+        let towards_words = if span > 0.0 {
+            ((coverage - self.covered_share) / span).clamp(0.0, 1.0)
+        } else if coverage >= 1.0 {
+            1.0
+        } else {
+            0.0
+        };
+        self.semantic_ratio + (self.covered_ratio - self.semantic_ratio) * towards_words
     }
 }
 
@@ -85,6 +121,8 @@ impl Default for Fusion {
             originals: 2.0,
             hub_penalty: 0.25,
             hub_neighbours: 1,
+            covered_share: 0.5,
+            covered_ratio: 0.3,
         }
     }
 }
@@ -221,6 +259,34 @@ mod tests {
 
     fn ids(fused: &[Fused]) -> Vec<u32> {
         fused.iter().map(|f| f.address.doc_id).collect()
+    }
+
+    #[test]
+    fn the_default_ratio_trusts_words_when_the_best_lexical_match_covers_the_query() {
+        let fusion = Fusion {
+            semantic_ratio: 0.8,
+            covered_share: 0.5,
+            covered_ratio: 0.4,
+            ..Fusion::default()
+        };
+        assert!(fusion.adapts());
+        let near = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        assert_eq!(fusion.default_ratio(0.0), 0.8);
+        assert_eq!(fusion.default_ratio(0.5), 0.8);
+        assert!(near(fusion.default_ratio(0.75), 0.6));
+        assert!(near(fusion.default_ratio(1.0), 0.4));
+        let step = Fusion {
+            covered_share: 1.0,
+            ..fusion.clone()
+        };
+        assert_eq!(step.default_ratio(0.99), 0.8);
+        assert_eq!(step.default_ratio(1.0), 0.4);
+        let fixed = Fusion {
+            covered_share: 1.5,
+            ..fusion
+        };
+        assert!(!fixed.adapts());
+        assert_eq!(fixed.default_ratio(1.0), 0.8);
     }
 
     #[test]

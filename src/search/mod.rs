@@ -315,6 +315,7 @@ impl Engine {
         let semantic_query = vector.as_deref().map(|vector| run::SemanticQuery {
             vector,
             ratio: semantic.as_ref().map_or(0.0, |s| s.ratio),
+            default: request.semantic_ratio.is_none(),
             fusion: &self.ranking.fusion,
         });
         let results = route
@@ -323,7 +324,11 @@ impl Engine {
             .map(|target| run::run(target, request, depth, semantic_query))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(status) = &mut semantic {
-            status.used = results.iter().any(|r| r.semantic);
+            status.used = results.iter().any(|r| r.semantic_ratio.is_some());
+            // The ratio the first locale (asked or detected) fused with.
+            if let Some(ratio) = results.iter().find_map(|r| r.semantic_ratio) {
+                status.ratio = ratio;
+            }
         }
         let merged = merge::merge(results);
         if let Some(status) = &mut semantic {

@@ -22,6 +22,9 @@ pub struct SemanticQuery<'a> {
     pub vector: &'a [f32],
     /// 0..=1, above 0.
     pub ratio: f32,
+    /// Whether `ratio` is the configured default (the request named none),
+    /// which [`Fusion::default_ratio`] may adapt to the query.
+    pub default: bool,
     pub fusion: &'a Fusion,
 }
 
@@ -43,8 +46,9 @@ pub struct LocaleResult {
     /// Of `total`, the documents that match the query's words.
     pub lexical_total: u64,
     pub facets: Facets,
-    /// Whether this locale's vectors were searched.
-    pub semantic: bool,
+    /// The weight of meaning fused into this ranking, when this locale's
+    /// vectors were searched.
+    pub semantic_ratio: Option<f32>,
 }
 
 /// Searches `target`'s locale for the best `depth` documents.
@@ -82,11 +86,18 @@ pub fn run(
             total,
             lexical_total: total,
             facets,
-            semantic: false,
+            semantic_ratio: None,
         });
     };
+    let ratio = if semantic.default && semantic.fusion.adapts() {
+        semantic
+            .fusion
+            .default_ratio(best_coverage(&target, &lexical)?)
+    } else {
+        semantic.ratio
+    };
     let candidates = semantic_candidates(&target, request, &semantic, lexical_depth)?;
-    let mut fused = fusion::fuse(&lexical, &candidates, semantic.ratio, semantic.fusion);
+    let mut fused = fusion::fuse(&lexical, &candidates, ratio, semantic.fusion);
     let found_by_meaning_alone = fused.iter().filter(|f| !f.lexical).count() as u64;
     fused.truncate(depth);
     Ok(LocaleResult {
@@ -102,7 +113,7 @@ pub fn run(
         total: total + found_by_meaning_alone,
         lexical_total: total,
         facets,
-        semantic: true,
+        semantic_ratio: Some(ratio),
     })
 }
 
@@ -155,6 +166,40 @@ fn translated(
         })
         .collect();
     Ok((top, total))
+}
+
+/// How much of the query (0..=1) the best of `lexical` covers: in the
+/// target's own words and, with a pivot, in its translation's, the better of
+/// the two that count.
+fn best_coverage(target: &Target, lexical: &[(Score, DocAddress)]) -> Result<f32, SearchError> {
+    let Some(&(_, best)) = lexical.first() else {
+        return Ok(0.0);
+    };
+    let own = || {
+        target
+            .plan
+            .query
+            .coverage_of(&target.index.searcher(), best)
+    };
+    let Some(pivot) = &target.pivot else {
+        return Ok(own()?);
+    };
+    let translated = match target
+        .index
+        .record(best)
+        .and_then(|r| pivot.index.find(r.id))
+    {
+        Some(address) => pivot
+            .plan
+            .query
+            .coverage_of(&pivot.index.searcher(), address)?,
+        None => 0.0,
+    };
+    Ok(if pivot.own_weight > 0.0 {
+        own()?.max(translated)
+    } else {
+        translated
+    })
 }
 
 /// Two lexical rankings of one locale's documents as one: each list's
