@@ -22,8 +22,10 @@
 //! article vector to the [`NEIGHBOURS`] nearest other articles of the
 //! generation, which measure its *hubness* (see [`Scoring::hub_penalty`]).
 //! They are computed at write time, an exact all-pairs scan over the
-//! articles (quadratic: 0.01 s for the shared corpus's 340 articles a
-//! locale, 0.6 s at 10×, 46 s at 50×; BENCHMARKS.md).
+//! articles as a blocked matrix product (quadratic, but in cache: writing
+//! the file takes 0.01 s for the shared corpus's 340 articles a locale,
+//! 0.14–0.19 s at 10×, 2.9–4.1 s at 50×; row by row it was 46 s at 50×;
+//! BENCHMARKS.md).
 //!
 //! Layout: magic `KSKVEC02`, then a header (varints: dimensions, format,
 //! rows, the article-id table, each row's article and section, and the
@@ -237,13 +239,18 @@ pub fn write(
 /// articles. An article without an article row has similarities 0: no
 /// hubness, no penalty (a build gives every article one).
 ///
-/// An exact all-pairs scan of the article vectors, on every core.
+/// An exact all-pairs scan of the article vectors: their Gram matrix, one
+/// block of rows at a time (a matrix product, `matrixmultiply`'s sgemm,
+/// keeps the other vectors in cache where row-by-row dot products stream
+/// them all from memory once per article), blocks on every core.
 fn neighbour_table(
     ids: &[&str],
     rows: &[(String, Option<u16>)],
     vectors: &[&[f32]],
 ) -> (usize, Vec<f32>) {
     use rayon::prelude::*;
+    /// Rows of the Gram matrix per block: `BLOCK × articles` floats each.
+    const BLOCK: usize = 128;
     let articles: Vec<(usize, &[f32])> = rows
         .iter()
         .zip(vectors)
@@ -251,26 +258,59 @@ fn neighbour_table(
         .map(|((id, _), v)| (ids.binary_search(&id.as_str()).expect("listed"), *v))
         .collect();
     let per_article = NEIGHBOURS.min(articles.len().saturating_sub(1));
-    let nearest: Vec<(usize, Vec<f32>)> = articles
-        .par_iter()
+    let mut table = vec![0.0; ids.len() * per_article];
+    if per_article == 0 {
+        return (per_article, table);
+    }
+    let (n, dimensions) = (articles.len(), articles[0].1.len());
+    // Row-major, one article vector per row.
+    let packed: Vec<f32> = articles
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let nearest: Vec<Vec<f32>> = packed
+        .par_chunks(BLOCK * dimensions)
         .enumerate()
-        .map(|(i, (id, vector))| {
-            let mut similarities: Vec<f32> = articles
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (_, other))| dot(vector, other))
-                .collect();
-            if similarities.len() > per_article {
-                similarities.select_nth_unstable_by(per_article, |a, b| b.total_cmp(a));
-                similarities.truncate(per_article);
+        .flat_map_iter(|(block, block_rows)| {
+            let m = block_rows.len() / dimensions;
+            let mut gram = vec![0.0f32; m * n];
+            // SAFETY: `block_rows` is m × dimensions and `packed` (read
+            // transposed, dimensions × n) n × dimensions, both row-major;
+            // `gram` is m × n; the strides stay within each.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    dimensions,
+                    n,
+                    1.0,
+                    block_rows.as_ptr(),
+                    dimensions as isize,
+                    1,
+                    packed.as_ptr(),
+                    1,
+                    dimensions as isize,
+                    0.0,
+                    gram.as_mut_ptr(),
+                    n as isize,
+                    1,
+                );
             }
-            similarities.sort_by(|a, b| b.total_cmp(a));
-            (*id, similarities)
+            (0..m)
+                .map(|r| {
+                    let mut similarities = gram[r * n..(r + 1) * n].to_vec();
+                    // Not its own neighbour.
+                    similarities.swap_remove(block * BLOCK + r);
+                    if similarities.len() > per_article {
+                        similarities.select_nth_unstable_by(per_article, |a, b| b.total_cmp(a));
+                        similarities.truncate(per_article);
+                    }
+                    similarities.sort_by(|a, b| b.total_cmp(a));
+                    similarities
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
-    let mut table = vec![0.0; ids.len() * per_article];
-    for (id, similarities) in nearest {
+    for ((id, _), similarities) in articles.iter().zip(nearest) {
         table[id * per_article..(id + 1) * per_article].copy_from_slice(&similarities);
     }
     (per_article, table)
@@ -580,6 +620,58 @@ mod tests {
             let m = v.search(&unit(&[0.0, 1.0, 0.0]), 10, &sections(0.0));
             assert_eq!(m[0].id, "b.md", "{m:?}");
             assert_eq!(m[1].section, Some(2), "the best section is still named");
+        }
+    }
+
+    /// The blocked Gram matrix gives what comparing every pair of article
+    /// vectors one by one gives, across blocks, with sections skipped.
+    #[test]
+    fn the_neighbour_table_is_the_exact_all_pairs_scan() {
+        // More articles than two blocks; a deterministic spread of vectors.
+        let n = 300;
+        let mut state = 0x2545_f491_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 2001) as f32 / 1000.0 - 1.0
+        };
+        let mut rows = Vec::new();
+        let mut vectors = Vec::new();
+        for i in 0..n {
+            rows.push((format!("{i:03}.md"), None));
+            vectors.push(unit(&(0..16).map(|_| next()).collect::<Vec<_>>()));
+            if i % 7 == 0 {
+                rows.push((format!("{i:03}.md"), Some(1)));
+                vectors.push(unit(&(0..16).map(|_| next()).collect::<Vec<_>>()));
+            }
+        }
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter(|(_, s)| s.is_none())
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let (per_article, table) = neighbour_table(&ids, &rows, &refs);
+        assert_eq!(per_article, NEIGHBOURS);
+        let articles: Vec<&[f32]> = rows
+            .iter()
+            .zip(&refs)
+            .filter(|((_, s), _)| s.is_none())
+            .map(|(_, v)| *v)
+            .collect();
+        for (i, a) in articles.iter().enumerate() {
+            let mut expected: Vec<f32> = articles
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, b)| dot(a, b))
+                .collect();
+            expected.sort_by(|a, b| b.total_cmp(a));
+            let got = &table[i * per_article..(i + 1) * per_article];
+            for (g, e) in got.iter().zip(&expected[..per_article]) {
+                assert!((g - e).abs() < 1e-5, "article {i}: {got:?} vs {expected:?}");
+            }
         }
     }
 
