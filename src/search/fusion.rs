@@ -109,7 +109,7 @@ impl Fusion {
 
 /// The defaults are the configuration the held-out folds chose most (four
 /// of five) over dev + dev2, also the best over all of them in-sample
-/// (BENCHMARKS.md, "Hubs pay for their closeness").
+/// (BENCHMARKS.md, "Words that cover the query weigh more").
 impl Default for Fusion {
     fn default() -> Self {
         Fusion {

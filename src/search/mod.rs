@@ -315,7 +315,6 @@ impl Engine {
         let semantic_query = vector.as_deref().map(|vector| run::SemanticQuery {
             vector,
             ratio: semantic.as_ref().map_or(0.0, |s| s.ratio),
-            default: request.semantic_ratio.is_none(),
             fusion: &self.ranking.fusion,
         });
         let results = route

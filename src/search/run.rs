@@ -20,11 +20,10 @@ use super::types::{Facets, Filter, SearchError, SearchRequest};
 #[derive(Debug, Clone, Copy)]
 pub struct SemanticQuery<'a> {
     pub vector: &'a [f32],
-    /// 0..=1, above 0.
+    /// 0..=1, above 0: the request's, or the configured default when it
+    /// names none (which [`Fusion::default_ratio`] then adapts to the
+    /// query).
     pub ratio: f32,
-    /// Whether `ratio` is the configured default (the request named none),
-    /// which [`Fusion::default_ratio`] may adapt to the query.
-    pub default: bool,
     pub fusion: &'a Fusion,
 }
 
@@ -89,7 +88,7 @@ pub fn run(
             semantic_ratio: None,
         });
     };
-    let ratio = if semantic.default && semantic.fusion.adapts() {
+    let ratio = if request.semantic_ratio.is_none() && semantic.fusion.adapts() {
         semantic
             .fusion
             .default_ratio(best_coverage(&target, &lexical)?)
