@@ -334,6 +334,11 @@ fn a_query_in_another_script_matches_meaning_in_its_own_language_too() {
         let by_meaning = engine.search(&request.clone().semantic_ratio(1.0)).unwrap();
         assert!(by_meaning.semantic.as_ref().unwrap().used, "{q}");
         let by_words = words_only.search(&request).unwrap();
+        // With no ratio asked, the words that count are the query's own
+        // language's, and there the best match holds all of them.
+        let default = engine.search(&request).unwrap().semantic.unwrap();
+        let fusion = kensaku::search::Ranking::default().fusion;
+        assert_eq!(default.ratio, fusion.covered_ratio, "{q}: {default:?}");
         for response in [by_meaning, by_words] {
             let hit = &response.hits[0];
             assert_eq!(hit.id, "users/passwords.md", "{q}: {:?}", response.hits);

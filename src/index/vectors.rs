@@ -178,6 +178,9 @@ pub fn write(
     format: VectorFormat,
 ) -> io::Result<()> {
     assert_eq!(rows.len(), vectors.len());
+    // The neighbour table's matrix product reads every vector as
+    // `dimensions` floats.
+    assert!(vectors.iter().all(|v| v.len() == dimensions));
     let mut ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -194,7 +197,7 @@ pub fn write(
         varint::put(&mut header, article);
         varint::put(&mut header, section.map_or(0, |s| u64::from(s) + 1));
     }
-    let (per_article, neighbours) = neighbour_table(&ids, rows, vectors);
+    let (per_article, neighbours) = neighbour_table(&ids, rows, vectors, dimensions);
     varint::put(&mut header, per_article as u64);
     for similarity in neighbours {
         header.extend_from_slice(&similarity.to_le_bytes());
@@ -208,7 +211,6 @@ pub fn write(
     let mut file = io::BufWriter::new(File::create(&tmp)?);
     file.write_all(&header)?;
     for vector in vectors {
-        assert_eq!(vector.len(), dimensions);
         match format {
             VectorFormat::F32 => {
                 for x in *vector {
@@ -243,10 +245,13 @@ pub fn write(
 /// block of rows at a time (a matrix product, `matrixmultiply`'s sgemm,
 /// keeps the other vectors in cache where row-by-row dot products stream
 /// them all from memory once per article), blocks on every core.
+///
+/// Every vector has `dimensions` floats (checked: the product relies on it).
 fn neighbour_table(
     ids: &[&str],
     rows: &[(String, Option<u16>)],
     vectors: &[&[f32]],
+    dimensions: usize,
 ) -> (usize, Vec<f32>) {
     use rayon::prelude::*;
     /// Rows of the Gram matrix per block: `BLOCK × articles` floats each.
@@ -259,15 +264,20 @@ fn neighbour_table(
         .collect();
     let per_article = NEIGHBOURS.min(articles.len().saturating_sub(1));
     let mut table = vec![0.0; ids.len() * per_article];
-    if per_article == 0 {
+    if per_article == 0 || dimensions == 0 {
         return (per_article, table);
     }
-    let (n, dimensions) = (articles.len(), articles[0].1.len());
+    let n = articles.len();
     // Row-major, one article vector per row.
     let packed: Vec<f32> = articles
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .collect();
+    assert_eq!(
+        packed.len(),
+        n * dimensions,
+        "every vector has the dimensions"
+    );
     let nearest: Vec<Vec<f32>> = packed
         .par_chunks(BLOCK * dimensions)
         .enumerate()
@@ -652,7 +662,7 @@ mod tests {
             .map(|(id, _)| id.as_str())
             .collect();
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
-        let (per_article, table) = neighbour_table(&ids, &rows, &refs);
+        let (per_article, table) = neighbour_table(&ids, &rows, &refs, 16);
         assert_eq!(per_article, NEIGHBOURS);
         let articles: Vec<&[f32]> = rows
             .iter()

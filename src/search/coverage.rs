@@ -100,6 +100,8 @@ impl CoverageQuery {
     /// handful of documents fusion asks about.
     pub fn coverage_of(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<Score> {
         let reader = searcher.segment_reader(address.segment_ord);
+        // Matching only: no BM25 statistics to gather.
+        let enable_scoring = EnableScoring::disabled_from_searcher(searcher);
         let mut matched = [0u64; MAX_GROUPS];
         for clause in &self.clauses {
             let ClauseKind::Concept { group, concept } = clause.kind else {
@@ -108,9 +110,7 @@ impl CoverageQuery {
             if group >= MAX_GROUPS || matched[group] & (1 << concept) != 0 {
                 continue;
             }
-            let weight = clause
-                .query
-                .weight(EnableScoring::disabled_from_searcher(searcher))?;
+            let weight = clause.query.weight(enable_scoring)?;
             let mut scorer = weight.scorer(reader, 1.0)?;
             // A scorer starts on its first document, which may be past ours.
             let mut doc = scorer.doc();

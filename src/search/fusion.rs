@@ -103,7 +103,10 @@ impl Fusion {
         } else {
             0.0
         };
-        self.semantic_ratio + (self.covered_ratio - self.semantic_ratio) * towards_words
+        let ratio =
+            self.semantic_ratio + (self.covered_ratio - self.semantic_ratio) * towards_words;
+        // As `fuse` reads it, so that the response reports what was used.
+        ratio.clamp(0.0, 1.0)
     }
 }
 

@@ -324,7 +324,8 @@ impl Engine {
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(status) = &mut semantic {
             status.used = results.iter().any(|r| r.semantic_ratio.is_some());
-            // The ratio the first locale (asked or detected) fused with.
+            // The ratio of the first locale that fused (the asked or
+            // detected one, unless it has no vectors).
             if let Some(ratio) = results.iter().find_map(|r| r.semantic_ratio) {
                 status.ratio = ratio;
             }

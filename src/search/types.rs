@@ -131,8 +131,9 @@ pub struct SearchResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SemanticStatus {
     /// The weight of meaning used (0: words only): the request's, or when it
-    /// names none the configured default, lowered when the best lexical
-    /// match covers the query's words (`Fusion::covered_share`).
+    /// names none the configured default, moved towards
+    /// `Fusion::covered_ratio` as the best lexical match covers more of the
+    /// query's words (`Fusion::covered_share`).
     pub ratio: f32,
     /// Whether query and article vectors were compared.
     pub used: bool,
