@@ -218,13 +218,9 @@ pub fn write(
                 }
             }
             VectorFormat::Int8 => {
-                let max = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-                let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+                let (scale, values) = quantize(vector);
                 file.write_all(&scale.to_le_bytes())?;
-                let bytes: Vec<u8> = vector
-                    .iter()
-                    .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8)
-                    .collect();
+                let bytes: Vec<u8> = values.iter().map(|&x| x as u8).collect();
                 file.write_all(&bytes)?;
             }
         }
@@ -232,6 +228,26 @@ pub fn write(
     file.flush()?;
     file.get_ref().sync_all()?;
     std::fs::rename(&tmp, dir.join(FILE_NAME))
+}
+
+/// `vector` as signed bytes and the scale that brings them back:
+/// `vector[i] ≈ scale · values[i]`, the largest magnitude at ±127.
+fn quantize(vector: &[f32]) -> (f32, Vec<i8>) {
+    let max = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    let values = vector
+        .iter()
+        .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
+    (scale, values)
+}
+
+/// A query as a scan compares it with rows of one format.
+enum Prepared<'q> {
+    F32(&'q [f32]),
+    /// Quantized like the rows, so that a row's similarity is an integer
+    /// dot product times both scales.
+    Int8(f32, Vec<i8>),
 }
 
 /// The neighbour table of `vectors.bin`: for each id of `ids` (sorted, as
@@ -486,12 +502,24 @@ impl Vectors {
         self.bytes.len()
     }
 
-    /// Similarity of `query` (unit length) with row `i`.
-    fn similarity(&self, query: &[f32], i: usize) -> f32 {
+    /// `query` (unit length, of this file's dimensions) prepared for
+    /// [`Self::similarity`].
+    fn prepare<'q>(&self, query: &'q [f32]) -> Prepared<'q> {
+        match self.format {
+            VectorFormat::F32 => Prepared::F32(query),
+            VectorFormat::Int8 => {
+                let (scale, values) = quantize(query);
+                Prepared::Int8(scale, values)
+            }
+        }
+    }
+
+    /// Similarity of the prepared query with row `i`.
+    fn similarity(&self, query: &Prepared<'_>, i: usize) -> f32 {
         let row = self.format.row_bytes(self.dimensions);
         let bytes = &self.bytes.as_slice()[self.data + i * row..self.data + (i + 1) * row];
-        match self.format {
-            VectorFormat::F32 => {
+        match query {
+            Prepared::F32(query) => {
                 // SAFETY: every bit pattern is a valid f32. The data starts at
                 // a multiple of 4 of a page-aligned mapping, so the prefix is
                 // empty; the fallback below covers any other case.
@@ -506,11 +534,11 @@ impl Vectors {
                     dot(query, &values)
                 }
             }
-            VectorFormat::Int8 => {
+            Prepared::Int8(query_scale, query) => {
                 let scale = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
                 // SAFETY: i8 and u8 have the same size and alignment.
                 let (_, values, _) = unsafe { bytes[4..].align_to::<i8>() };
-                dot_i8(query, values) * scale
+                dot_i8(query, values) as f32 * scale * query_scale
             }
         }
     }
@@ -546,8 +574,9 @@ impl Vectors {
         const NONE: f32 = f32::NEG_INFINITY;
         // Per article: (its own row's similarity, best section's, which).
         let mut best: Vec<(f32, f32, u32)> = vec![(NONE, NONE, 0); self.ids.len()];
+        let query = self.prepare(query);
         for (i, &(article, section)) in self.rows.iter().enumerate() {
-            let score = self.similarity(query, i);
+            let score = self.similarity(&query, i);
             let slot = &mut best[article as usize];
             if section == 0 {
                 slot.0 = score;
