@@ -297,6 +297,44 @@ fn the_default_ratio_trusts_words_that_cover_the_query() {
     assert_eq!(ratio(scattered), 0.8);
 }
 
+/// `kensaku search` says how meaning weighed, or why it could not.
+#[test]
+fn the_terminal_says_how_meaning_weighed() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let (_tmp, dir) = indexed(&fake);
+    let header = |url: &str| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kensaku"));
+        for var in [
+            "KENSAKU_EMBEDDER_MODEL",
+            "KENSAKU_EMBEDDER_DIMENSIONS",
+            "KENSAKU_EMBEDDER_QUERY_PREFIX",
+            "KENSAKU_EMBEDDER_PASSAGE_PREFIX",
+            "KENSAKU_EMBEDDER_MODALITY_FIELD",
+        ] {
+            command.env_remove(var);
+        }
+        let out = command
+            .args(["search", "--locale", "en-us", "--embedder-url", url])
+            .arg("--index-dir")
+            .arg(dir.root())
+            .arg("reset a password")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.lines().next().unwrap_or_default().to_string()
+    };
+    // Every word of the query is in the best lexical match.
+    let covered = kensaku::search::Ranking::default().fusion.covered_ratio;
+    let used = header(&fake.url);
+    assert!(
+        used.ends_with(&format!(" · meaning {covered:.2}")),
+        "{used}"
+    );
+    let down = header("http://127.0.0.1:9");
+    assert!(down.contains(" · words only: "), "{down}");
+}
+
 #[test]
 fn a_semantic_match_deep_links_to_its_section() {
     let fake = FakeEmbedder::start(Mode::Ok);

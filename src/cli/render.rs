@@ -73,13 +73,23 @@ pub fn search_response(response: &SearchResponse, color: bool) -> String {
     } else {
         ""
     };
+    // How meaning weighed, when it was asked for: the ratio used, or why
+    // the results are by words alone.
+    let meaning = match &response.semantic {
+        Some(s) if s.used => format!(" · meaning {:.2}", s.ratio),
+        Some(s) => s
+            .unavailable
+            .as_ref()
+            .map_or(String::new(), |why| format!(" · words only: {why}")),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
         "{}",
         paint(
             dim,
             &format!(
-                "{} results in {}{} · {:.2} ms",
+                "{} results in {}{} · {:.2} ms{meaning}",
                 response.total, locale, detected, response.took_ms
             )
         )
