@@ -407,6 +407,29 @@ fn typos_in_latin_and_cyrillic_words_are_tolerated() {
     );
 }
 
+/// A German compound the articles never write (`Servergröße`) finds the
+/// articles that hold all of its parts (`Server`, `Größe`): the one that
+/// answers which VM size to reserve among the first.
+#[test]
+fn an_unknown_german_compound_matches_its_parts() {
+    let _shared = require_shared!();
+    let (ids, response) = top_ids(Some("de-de"), "Servergröße", 3);
+    assert!(
+        ids.contains(&"de-de/partner-center/azure-usage.md".to_string()),
+        "{ids:?}"
+    );
+    // Only documents with both parts match: a part alone is no compound.
+    // The two words apart match documents with either.
+    let (_, apart) = top_ids(Some("de-de"), "Server Größe", 3);
+    assert!(response.total > 0);
+    assert!(
+        response.total < apart.total,
+        "{} documents hold both parts, {} either",
+        response.total,
+        apart.total
+    );
+}
+
 /// The last word is completed as it is typed.
 #[test]
 fn the_word_being_typed_matches_as_a_prefix() {

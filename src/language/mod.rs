@@ -146,6 +146,13 @@ pub struct LanguageSpec {
     pub elided_articles: &'static [&'static str],
     /// Whether `'s` and a final `'` are stripped (English possessives).
     pub strips_possessive: bool,
+    /// For languages that write compounds as one word (German
+    /// `Servergröße`, the server's size): the linking elements that may join
+    /// a compound's parts (`Abrechnung·s·zeitraum`). A query word the index
+    /// does not know then also matches a document holding every one of its
+    /// parts ([`crate::search::expand::compound_parts`]). `None`: compounds are
+    /// written apart, or segmented by a dictionary.
+    pub compound_links: Option<&'static [&'static str]>,
     /// Whether accents are folded to ASCII after stemming (`é` → `e`).
     pub folds_accents: bool,
     /// Whether a character carries about a word and costs a language model
@@ -182,6 +189,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         stop_words: NO_STOP_WORDS,
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: false,
         dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
@@ -211,6 +219,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         stop_words: NO_STOP_WORDS,
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: false,
         dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
@@ -238,6 +247,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         stop_words: NO_STOP_WORDS,
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: false,
         dense: true,
         snippet_chars: UNSPACED_SNIPPET_CHARS,
@@ -268,6 +278,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         // Folding would turn й into и: different words.
         folds_accents: false,
         dense: false,
@@ -301,6 +312,7 @@ pub const SPECS: [LanguageSpec; 12] = [
             "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
         ],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -331,6 +343,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: Some(&["s", "es", "n", "en"]),
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -361,6 +374,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -391,6 +405,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: true,
+        compound_links: None,
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -415,6 +430,7 @@ pub const SPECS: [LanguageSpec; 12] = [
             "degl", "negl", "sugl", "un", "m", "t", "s", "v", "d",
         ],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -445,6 +461,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -475,6 +492,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         },
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: Some(&["s", "en"]),
         folds_accents: true,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,
@@ -502,6 +520,7 @@ pub const SPECS: [LanguageSpec; 12] = [
         stop_words: NO_STOP_WORDS,
         elided_articles: &[],
         strips_possessive: false,
+        compound_links: None,
         folds_accents: false,
         dense: false,
         snippet_chars: SPACED_SNIPPET_CHARS,

@@ -1,4 +1,5 @@
-//! Expanding a query term into indexed terms: typo tolerance and prefixes.
+//! Expanding a query term into indexed terms: typo tolerance, prefixes and
+//! the parts of compounds.
 //!
 //! Expansions are looked up in the term dictionaries of the index, so they
 //! only ever produce terms that exist, with their document frequencies.
@@ -92,6 +93,119 @@ pub fn prefix(
     Ok(most_frequent(found))
 }
 
+/// Most parts a compound is cut into.
+const MAX_COMPOUND_PARTS: usize = 3;
+/// Shortest part, in characters: shorter pieces are mostly prefixes and
+/// endings that would match everywhere.
+const MIN_COMPOUND_PART: usize = 4;
+/// Longest word cut (the search is quadratic in its length).
+const MAX_COMPOUND_CHARS: usize = 48;
+
+/// The indexed terms of the parts of `word` (a lowercase surface form) in
+/// a language that writes compounds as one word: `servergröße` → the terms
+/// of `server` and `größe`; `abrechnungszeitraum` → `abrechnung`,
+/// `zeitraum` (the `s` is one of the `links`). `term_of` gives the indexed
+/// term of a piece when the index knows it.
+///
+/// Like Lucene's dictionary decompounder, but the dictionary is the index
+/// itself, so a part is always a word the articles use. Of the cuts into
+/// known parts (at most [`MAX_COMPOUND_PARTS`], each at least
+/// [`MIN_COMPOUND_PART`] characters), the one with the fewest parts wins,
+/// then the one whose shortest part is longest (`ersteinrichtung` is
+/// `erst·einrichtung`, not `erst·ein·richtung`). `None` when no cut is
+/// made of known parts.
+pub fn compound_parts<E>(
+    word: &str,
+    links: &[&str],
+    term_of: &mut impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<Option<Vec<String>>, E> {
+    let chars = word.chars().count();
+    if !(2 * MIN_COMPOUND_PART..=MAX_COMPOUND_CHARS).contains(&chars) {
+        return Ok(None);
+    }
+    Ok(cut(word, links, MAX_COMPOUND_PARTS, term_of)?.map(|c| c.terms))
+}
+
+/// A cut of a word into known parts.
+struct Cut {
+    terms: Vec<String>,
+    /// Characters of its shortest part.
+    shortest: usize,
+}
+
+impl Cut {
+    /// Fewer parts first, then a longer shortest part.
+    fn better_than(&self, other: &Cut) -> bool {
+        (self.terms.len(), std::cmp::Reverse(self.shortest))
+            < (other.terms.len(), std::cmp::Reverse(other.shortest))
+    }
+}
+
+/// The best cut of `word` into at most `parts` known parts (one part: the
+/// word itself, when known).
+fn cut<E>(
+    word: &str,
+    links: &[&str],
+    parts: usize,
+    term_of: &mut impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<Option<Cut>, E> {
+    let chars = word.chars().count();
+    if parts == 0 || chars < MIN_COMPOUND_PART {
+        return Ok(None);
+    }
+    if parts < MAX_COMPOUND_PARTS
+        && let Some(term) = term_of(word)?
+    {
+        return Ok(Some(Cut {
+            terms: vec![term],
+            shortest: chars,
+        }));
+    }
+    let mut best: Option<Cut> = None;
+    for (at, _) in word.char_indices() {
+        let head_chars = word[..at].chars().count();
+        if head_chars < MIN_COMPOUND_PART || chars - head_chars < MIN_COMPOUND_PART {
+            continue;
+        }
+        let (head, rest) = word.split_at(at);
+        let Some((head_term, head_len)) = head_term(head, links, term_of)? else {
+            continue;
+        };
+        let Some(rest) = cut(rest, links, parts - 1, term_of)? else {
+            continue;
+        };
+        let mut terms = vec![head_term];
+        terms.extend(rest.terms);
+        let candidate = Cut {
+            terms,
+            shortest: head_len.min(rest.shortest),
+        };
+        if best.as_ref().is_none_or(|b| candidate.better_than(b)) {
+            best = Some(candidate);
+        }
+    }
+    Ok(best)
+}
+
+/// The term of a compound's first part, read as it is or without a linking
+/// element, with its length in characters.
+fn head_term<E>(
+    head: &str,
+    links: &[&str],
+    term_of: &mut impl FnMut(&str) -> Result<Option<String>, E>,
+) -> Result<Option<(String, usize)>, E> {
+    let unlinked = links
+        .iter()
+        .filter_map(|link| head.strip_suffix(link))
+        .filter(|h| h.chars().count() >= MIN_COMPOUND_PART);
+    for form in std::iter::once(head).chain(unlinked) {
+        if let Some(term) = term_of(form)? {
+            return Ok(Some((term, form.chars().count())));
+        }
+    }
+    Ok(None)
+}
+
 fn most_frequent(found: HashMap<String, u64>) -> Vec<(String, u64)> {
     let mut terms: Vec<_> = found.into_iter().collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -108,6 +222,52 @@ mod tests {
         assert_eq!(typo_distance(3), 0);
         assert_eq!(typo_distance(5), 1);
         assert_eq!(typo_distance(9), 2);
+    }
+
+    /// A German dictionary's worth of words, as their (pretend) terms.
+    fn known(word: &str) -> Result<Option<String>, ()> {
+        const WORDS: [&str; 8] = [
+            "server",
+            "größe",
+            "abrechnung",
+            "zeitraum",
+            "erst",
+            "einrichtung",
+            "richtung",
+            "zugang",
+        ];
+        Ok(WORDS.contains(&word).then(|| format!("<{word}>")))
+    }
+
+    fn parts(word: &str) -> Option<Vec<String>> {
+        compound_parts(word, &["s", "es", "n", "en"], &mut known).unwrap()
+    }
+
+    #[test]
+    fn compounds_are_cut_into_known_parts() {
+        assert_eq!(parts("servergröße").unwrap(), ["<server>", "<größe>"]);
+        // A linking `s` joins the parts.
+        assert_eq!(
+            parts("abrechnungszeitraum").unwrap(),
+            ["<abrechnung>", "<zeitraum>"]
+        );
+        // Three parts at most, fewest first.
+        assert_eq!(
+            parts("abrechnungszugangszeitraum").unwrap(),
+            ["<abrechnung>", "<zugang>", "<zeitraum>"]
+        );
+        assert_eq!(
+            parts("ersteinrichtung").unwrap(),
+            ["<erst>", "<einrichtung>"]
+        );
+    }
+
+    #[test]
+    fn a_word_with_an_unknown_part_is_not_cut() {
+        assert_eq!(parts("serverfarm"), None);
+        assert_eq!(parts("kulanzfrist"), None);
+        // Too short to be two parts.
+        assert_eq!(parts("server"), None);
     }
 
     #[test]

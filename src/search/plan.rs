@@ -8,7 +8,7 @@
 //! reading of the query searches the `english` field (the English originals
 //! of bilingual articles) as a second, lower-weighted group.
 
-use tantivy::query::{BoostQuery, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, Token};
 use tantivy::{Searcher, Term};
@@ -138,6 +138,10 @@ pub struct Concept {
     pub position: usize,
     /// (term, weight relative to the main form); the main form comes first.
     pub terms: Vec<(String, f32)>,
+    /// Compound forms (the parts of an unknown compound word, see
+    /// [`expand::compound_parts`]) with their weight: a document has such a
+    /// form only when it holds every part.
+    pub compounds: Vec<(Vec<String>, f32)>,
     /// IDF-based importance; 0 when no form occurs in the index.
     pub weight: f32,
     /// Written like a product name or code (`21Vianet`, `MPN`, `3.6.3`).
@@ -357,7 +361,7 @@ pub fn plan_reading(
     analyzers: &mut QueryAnalyzers,
 ) -> tantivy::Result<Plan> {
     let dfs = DocFreqs::new(ctx.searcher, reading.doc_freqs.clone());
-    let concepts = expanded_concepts(reading, ctx, &dfs)?;
+    let concepts = expanded_concepts(reading, text, ctx, &dfs, &mut analyzers.localized)?;
     let mut clauses = Vec::new();
     let highlight = concept_clauses(&concepts, ctx, &dfs, &mut clauses)?;
     let mut groups = vec![Group {
@@ -404,12 +408,15 @@ fn weight(
     })
 }
 
-/// The reading's concepts with typo alternatives for unknown words and
-/// prefix completions of the word being typed, reweighted.
+/// The reading's concepts with typo alternatives and compound parts for
+/// unknown words and prefix completions of the word being typed,
+/// reweighted.
 fn expanded_concepts(
     reading: &Reading,
+    text: &str,
     ctx: &Context<'_>,
     dfs: &DocFreqs<'_>,
+    localized: &mut TextAnalyzer,
 ) -> tantivy::Result<Vec<Concept>> {
     let ranking = ctx.ranking;
     let num_docs = ctx.searcher.num_docs().max(1);
@@ -433,6 +440,13 @@ fn expanded_concepts(
                     concept.terms.push((term, weight));
                 }
             }
+            if let Some(links) = ctx.language.spec().compound_links {
+                let surface = text[concept.from..concept.to].to_lowercase();
+                let mut term_of = |piece: &str| known_term(piece, localized, dfs, &body_title);
+                if let Some(parts) = expand::compound_parts(&surface, links, &mut term_of)? {
+                    concept.compounds.push((parts, ranking.alternative));
+                }
+            }
         }
         if reading.completes(concept)
             && let Some((word, _)) = &reading.typing
@@ -443,11 +457,27 @@ fn expanded_concepts(
                 }
             }
         }
-        if concept.terms.len() > before {
+        if concept.terms.len() > before || !concept.compounds.is_empty() {
             concept.weight = weight(dfs, &body_title, concept, num_docs, ranking)?;
         }
     }
     Ok(concepts)
+}
+
+/// The indexed term of `piece` (one word, analyzed as the locale's text is)
+/// when the body or title holds it.
+fn known_term(
+    piece: &str,
+    localized: &mut TextAnalyzer,
+    dfs: &DocFreqs<'_>,
+    body_title: &[Field],
+) -> tantivy::Result<Option<String>> {
+    let mut tokens = analysis::analyze(localized, piece);
+    if tokens.len() != 1 {
+        return Ok(None);
+    }
+    let term = tokens.remove(0).text;
+    Ok((dfs.max(body_title, &term)? > 0).then_some(term))
 }
 
 /// Where a synonym rule's words occur in the query, its other side's words
@@ -497,6 +527,13 @@ fn concept_clauses(
             for field in LOCALIZED_FIELDS {
                 let boost = ranking.field_weight(field) * term_weight * identifier;
                 push_term_clause(clauses, dfs, ctx.fields.text(field), term, boost, 0, c)?;
+            }
+        }
+        for (parts, form_weight) in &concept.compounds {
+            highlight.extend(parts.iter().map(|part| (term_hash(part), c)));
+            for field in LOCALIZED_FIELDS {
+                let boost = ranking.field_weight(field) * form_weight * identifier;
+                push_conjunction_clause(clauses, dfs, ctx.fields.text(field), parts, boost, c)?;
             }
         }
     }
@@ -599,6 +636,35 @@ fn push_term_clause(
     Ok(())
 }
 
+/// A clause of concept `concept` (localized group) matching the documents
+/// whose `field` holds every one of `terms` (a compound's parts), scored as
+/// the sum of their BM25; none when a term is not in the field.
+fn push_conjunction_clause(
+    clauses: &mut Vec<Clause>,
+    dfs: &DocFreqs<'_>,
+    field: Field,
+    terms: &[String],
+    boost: f32,
+    concept: usize,
+) -> tantivy::Result<()> {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len());
+    for term in terms {
+        if dfs.get(field, term)? == 0 {
+            return Ok(());
+        }
+        let term = Term::from_field_text(field, term);
+        must.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+        ));
+    }
+    clauses.push(Clause {
+        query: Box::new(BoostQuery::new(Box::new(BooleanQuery::new(must)), boost)),
+        kind: ClauseKind::Concept { group: 0, concept },
+    });
+    Ok(())
+}
+
 /// Groups analyzed tokens by position; the first token at a position is the
 /// main form, the others its alternatives.
 pub fn group_concepts(tokens: &[Token], alternative_weight: f32) -> Vec<Concept> {
@@ -620,6 +686,7 @@ pub fn group_concepts(tokens: &[Token], alternative_weight: f32) -> Vec<Concept>
                 concepts.push(Concept {
                     position: token.position,
                     terms: vec![(token.text.clone(), 1.0)],
+                    compounds: Vec::new(),
                     weight: 0.0,
                     identifier: false,
                     from: token.offset_from,
@@ -649,6 +716,16 @@ fn concept_weight(
         let df = dfs.max(fields, term)?;
         if df > 0 {
             best = Some(best.map_or(df, |b: u64| b.max(df)));
+        }
+    }
+    // A compound is at most as frequent as its rarest part.
+    for (parts, _) in &concept.compounds {
+        let mut rarest = u64::MAX;
+        for part in parts {
+            rarest = rarest.min(dfs.max(fields, part)?);
+        }
+        if rarest > 0 && rarest < u64::MAX {
+            best = Some(best.map_or(rarest, |b: u64| b.max(rarest)));
         }
     }
     Ok(best.map_or(0.0, |df| idf(df, num_docs)))
