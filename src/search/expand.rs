@@ -98,8 +98,12 @@ const MAX_COMPOUND_PARTS: usize = 3;
 /// Shortest part, in characters: shorter pieces are mostly prefixes and
 /// endings that would match everywhere.
 const MIN_COMPOUND_PART: usize = 4;
-/// Longest word cut (the search is quadratic in its length).
+/// Longest word cut: a cut looks up each of the word's pieces (quadratic
+/// in its length).
 const MAX_COMPOUND_CHARS: usize = 48;
+/// Most words of one query cut into parts, which bounds the lookups a
+/// query of unknown long words costs.
+pub const MAX_COMPOUND_WORDS: usize = 4;
 
 /// The indexed terms of the parts of `word` (a lowercase surface form) in
 /// a language that writes compounds as one word: `servergröße` → the terms
@@ -160,6 +164,9 @@ fn cut<E>(
             terms: vec![term],
             shortest: chars,
         }));
+    }
+    if parts == 1 {
+        return Ok(None);
     }
     let mut best: Option<Cut> = None;
     for (at, _) in word.char_indices() {

@@ -425,6 +425,7 @@ fn expanded_concepts(
     if !reading.expands {
         return Ok(concepts);
     }
+    let mut compounds_cut = 0;
     for concept in &mut concepts {
         let before = concept.terms.len();
         let main = concept.terms[0].0.clone();
@@ -440,9 +441,12 @@ fn expanded_concepts(
                     concept.terms.push((term, weight));
                 }
             }
-            if let Some(links) = ctx.language.spec().compound_links {
+            if let Some(links) = ctx.language.spec().compound_links
+                && compounds_cut < expand::MAX_COMPOUND_WORDS
+            {
+                compounds_cut += 1;
                 let surface = text[concept.from..concept.to].to_lowercase();
-                let mut term_of = |piece: &str| known_term(piece, localized, dfs, &body_title);
+                let mut term_of = |piece: &str| known_term(piece, localized, ctx, &body_title);
                 if let Some(parts) = expand::compound_parts(&surface, links, &mut term_of)? {
                     concept.compounds.push((parts, ranking.alternative));
                 }
@@ -465,11 +469,13 @@ fn expanded_concepts(
 }
 
 /// The indexed term of `piece` (one word, analyzed as the locale's text is)
-/// when the body or title holds it.
+/// when the body or title holds it. Looked up in the index directly, not
+/// through [`DocFreqs`]: a cut asks for hundreds of pieces that are not
+/// query terms, and that cache is a list.
 fn known_term(
     piece: &str,
     localized: &mut TextAnalyzer,
-    dfs: &DocFreqs<'_>,
+    ctx: &Context<'_>,
     body_title: &[Field],
 ) -> tantivy::Result<Option<String>> {
     let mut tokens = analysis::analyze(localized, piece);
@@ -477,7 +483,16 @@ fn known_term(
         return Ok(None);
     }
     let term = tokens.remove(0).text;
-    Ok((dfs.max(body_title, &term)? > 0).then_some(term))
+    for &field in body_title {
+        if ctx
+            .searcher
+            .doc_freq(&Term::from_field_text(field, &term))?
+            > 0
+        {
+            return Ok(Some(term));
+        }
+    }
+    Ok(None)
 }
 
 /// Where a synonym rule's words occur in the query, its other side's words
