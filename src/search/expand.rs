@@ -115,9 +115,9 @@ pub const MAX_COMPOUND_WORDS: usize = 4;
 /// itself, so a part is always a word the articles use. Of the cuts into
 /// known parts (at most [`MAX_COMPOUND_PARTS`], each at least
 /// [`MIN_COMPOUND_PART`] characters), the one with the fewest parts wins,
-/// then the one whose shortest part is longest (`ersteinrichtung` is
-/// `erst·einrichtung`, not `erst·ein·richtung`). `None` when no cut is
-/// made of known parts.
+/// then the one whose shortest part is longest: a short piece is more
+/// often a word's ending read as a word. `None` when no cut is made of
+/// known parts.
 pub fn compound_parts<E>(
     word: &str,
     links: &[&str],
@@ -169,8 +169,7 @@ fn cut<E>(
         return Ok(None);
     }
     let mut best: Option<Cut> = None;
-    for (at, _) in word.char_indices() {
-        let head_chars = word[..at].chars().count();
+    for (head_chars, (at, _)) in word.char_indices().enumerate() {
         if head_chars < MIN_COMPOUND_PART || chars - head_chars < MIN_COMPOUND_PART {
             continue;
         }
@@ -233,9 +232,11 @@ mod tests {
 
     /// A German dictionary's worth of words, as their (pretend) terms.
     fn known(word: &str) -> Result<Option<String>, ()> {
-        const WORDS: [&str; 8] = [
+        const WORDS: [&str; 10] = [
             "server",
             "größe",
+            "serverg",
+            "röße",
             "abrechnung",
             "zeitraum",
             "erst",
@@ -267,6 +268,9 @@ mod tests {
             parts("ersteinrichtung").unwrap(),
             ["<erst>", "<einrichtung>"]
         );
+        // Of two cuts into two parts, the one without the shorter piece
+        // (`serverg·röße` has a 4-letter one).
+        assert_eq!(parts("servergröße").unwrap(), ["<server>", "<größe>"]);
     }
 
     #[test]
