@@ -16,9 +16,15 @@ CARGO ?= cargo
 run:
 	$(CARGO) run --locked -- serve --synonyms demo/synonyms --pins demo/pins
 
-## Run every test (unit, integration, corpus-wide when ../shared exists, browser).
+## Run every test (unit, integration, corpus-wide when ../shared exists, browser),
+## then list the tests that skipped for want of something (and how to run them).
 test:
-	$(CARGO) test --locked
+	@rm -f target/test-skips.log
+	@$(CARGO) test --locked; status=$$?; \
+	if [ -s target/test-skips.log ]; then \
+	  echo; echo "skipped (they report ok; what each needs, and how to run it):"; \
+	  sort -u target/test-skips.log | awk -F'\t' '{ printf "  %s: %s\n      to run it: %s\n", $$1, $$2, $$3 }'; \
+	fi; exit $$status
 
 ## Formatting and lints, as CI checks them.
 lint:

@@ -2,7 +2,7 @@
 //! brings 21Vianet's technical-support article up), on a small corpus
 //! (pins and hides), and reloaded by a running server when a file changes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

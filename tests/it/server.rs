@@ -1,6 +1,6 @@
 //! The HTTP API against the real server process on an ephemeral port.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! queries that words alone cannot answer. The full-corpus evaluation is a
 //! benchmark (`bench/hybrid/eval.sh`), not a test.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

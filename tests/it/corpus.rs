@@ -1,7 +1,7 @@
 //! The whole shared corpus: all 8 locales indexed, searched and evaluated.
 //! Needs `../shared` (skipped elsewhere; required in CI).
 
-mod common;
+use crate::common;
 
 use kensaku::eval;
 use kensaku::index::{self, BuildOptions, Corpus, IndexDir};

@@ -12,7 +12,7 @@
 //! and analytics (on, every search logged) recorded every search served but
 //! those it counted as dropped.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

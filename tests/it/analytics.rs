@@ -2,7 +2,7 @@
 //! once, reports, the command line, and a database that fails (unwritable,
 //! locked, corrupt) costing analytics, never a search.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

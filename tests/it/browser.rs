@@ -1,7 +1,7 @@
 //! The embeddable search box in headless Chromium, against the real server
 //! on the shared corpus. Needs Chromium (skipped elsewhere; required in CI).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

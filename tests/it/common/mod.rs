@@ -3,8 +3,10 @@
 
 pub mod browser;
 pub mod embedder;
+pub mod nginx;
 pub mod server;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -20,12 +22,46 @@ pub fn shared() -> Option<PathBuf> {
     if path.join("corpus").is_dir() {
         return Some(path.canonicalize().unwrap());
     }
-    assert!(
-        std::env::var("KENSAKU_REQUIRE_SHARED").as_deref() != Ok("1"),
-        "../shared/corpus is required here (KENSAKU_REQUIRE_SHARED=1) but missing"
+    missing(
+        "KENSAKU_REQUIRE_SHARED",
+        "../shared/corpus is not beside the checkout",
+        "put the shared data folder beside the checkout",
     );
-    eprintln!("skipped: ../shared/corpus is not beside the checkout");
     None
+}
+
+/// A test cannot run here because something it needs is missing.
+///
+/// Where `require_var` is `1` (`.ci/run` sets it, having installed what the
+/// tests need) that is a failure. Elsewhere the test skips: it says so on
+/// stderr and appends a line to `target/test-skips.log`, which `make test`
+/// prints at the end (libtest has no "skipped" status: a skipped test
+/// reports `ok`).
+pub fn missing(require_var: &str, what: &str, how: &str) {
+    assert!(
+        std::env::var(require_var).as_deref() != Ok("1"),
+        "required here ({require_var}=1) but missing: {what}"
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    eprintln!("skipped: {what} (to run it: {how})");
+    let log = target_dir().join("test-skips.log");
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = writeln!(file, "{test}\t{what}\t{how}");
+    }
+}
+
+/// Cargo's target folder (`CARGO_TARGET_DIR`, else `target/` in the checkout).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
 /// Skips the calling test when `../shared` is absent.

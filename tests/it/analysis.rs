@@ -1,6 +1,6 @@
 //! Analyzer behaviour on realistic support-docs text, in every language.
 
-mod common;
+use crate::common;
 
 use kensaku::analysis::{analyze, build};
 use kensaku::article::{self, Source, UrlTemplate};

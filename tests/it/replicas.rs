@@ -10,10 +10,10 @@
 //! `KENSAKU_REQUIRE_NGINX=1`. Run alone, with its figures printed:
 //! `cargo test --release --test replicas -- --nocapture`.
 
-mod common;
+use crate::common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,115 +21,6 @@ use std::time::{Duration, Instant};
 use common::server::{Server, client};
 
 const REPLICAS: usize = 3;
-
-fn nginx() -> Option<PathBuf> {
-    let found = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var("KENSAKU_REQUIRE_NGINX").as_deref() != Ok("1"),
-            "nginx is required here (KENSAKU_REQUIRE_NGINX=1) but missing"
-        );
-        eprintln!("skipped: nginx is not installed (apt-get install nginx)");
-    }
-    found
-}
-
-/// nginx in the foreground with its own prefix, config and temp folders.
-struct Nginx {
-    child: Child,
-    base: String,
-}
-
-impl Nginx {
-    fn start(binary: &Path, dir: &Path, upstreams: &[String]) -> Nginx {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        std::fs::create_dir_all(dir).unwrap();
-        let servers: String = upstreams
-            .iter()
-            .map(|u| {
-                format!(
-                    "    server {} max_fails=1 fail_timeout=10s;\n",
-                    u.trim_start_matches("http://")
-                )
-            })
-            .collect();
-        // Workers run as root only when the master does (CI); otherwise the
-        // directive is ignored.
-        let user = if unsafe { libc::geteuid() } == 0 {
-            "user root;"
-        } else {
-            ""
-        };
-        let d = dir.display();
-        let config = format!(
-            "{user}
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
-  upstream kensaku {{
-{servers}    keepalive 16;
-  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://kensaku;
-      proxy_http_version 1.1;
-      proxy_set_header Connection \"\";
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
-      proxy_connect_timeout 1s;
-    }}
-  }}
-}}
-"
-        );
-        let conf = dir.join("nginx.conf");
-        std::fs::write(&conf, config).unwrap();
-        let child = Command::new(binary)
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(&conf)
-            .args(["-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
-        let base = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while client().get(format!("{base}/health")).send().is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "nginx did not start: {:?}",
-                std::fs::read_to_string(dir.join("error.log"))
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Nginx { child, base }
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn searches_served(server_base: &str) -> u64 {
     let text = client()
@@ -174,7 +65,9 @@ fn index(corpus: &Path, index: &Path) {
 
 #[test]
 fn three_replicas_behind_nginx() {
-    let Some(nginx) = nginx() else { return };
+    let Some(nginx) = common::nginx::binary() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let (corpus, index_dir) = (tmp.path().join("corpus"), tmp.path().join("index"));
     for i in 0..30 {
@@ -198,7 +91,7 @@ fn three_replicas_behind_nginx() {
         })
         .collect();
     let upstreams: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
-    let lb = Nginx::start(&nginx, &tmp.path().join("nginx"), &upstreams);
+    let lb = common::nginx::Nginx::start(&nginx, &tmp.path().join("nginx"), &upstreams);
 
     // (a) Balance.
     const QUERIES: u64 = 300;

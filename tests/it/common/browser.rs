@@ -18,11 +18,11 @@ pub fn available() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return true;
     }
-    assert!(
-        std::env::var("KENSAKU_REQUIRE_BROWSER").as_deref() != Ok("1"),
-        "chromium and chromedriver are required here (KENSAKU_REQUIRE_BROWSER=1) but missing"
+    super::missing(
+        "KENSAKU_REQUIRE_BROWSER",
+        "/usr/bin/chromium or /usr/bin/chromedriver is not installed",
+        "apt-get install chromium chromium-driver",
     );
-    eprintln!("skipped: /usr/bin/chromium or /usr/bin/chromedriver is not installed");
     false
 }
 
