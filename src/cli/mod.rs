@@ -1,5 +1,6 @@
 //! The `kensaku` command line: argument parsing and dispatch to the library.
 
+mod progress;
 mod render;
 
 use std::io::IsTerminal;
@@ -16,8 +17,8 @@ use crate::article::UrlTemplate;
 use crate::embed::config::EmbedderArgs;
 use crate::embed::http::HttpEmbedder;
 use crate::eval;
-use crate::index::embedding::EmbedOptions;
-use crate::index::vectors::VectorFormat;
+use crate::curation::CurationConfig;
+use crate::index::embedding::VectorArgs;
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::locale::Locale;
 use crate::search::{Engine, Filter, Ranking, SearchRequest, limits};
@@ -114,63 +115,6 @@ pub struct IndexArgs {
     pub vectors: VectorArgs,
 }
 
-/// Curated synonyms and pins (`search`, `eval`, `serve`).
-#[derive(Debug, Clone, Default, Args)]
-pub struct CurationArgs {
-    /// Folder of synonym files, `<locale>.txt` (Solr format).
-    #[arg(long, env = "KENSAKU_SYNONYMS")]
-    pub synonyms: Option<PathBuf>,
-    /// Folder of pinned/hidden result files, `<locale>.toml`.
-    #[arg(long, env = "KENSAKU_PINS")]
-    pub pins: Option<PathBuf>,
-}
-
-impl CurationArgs {
-    pub fn config(&self) -> crate::curation::CurationConfig {
-        crate::curation::CurationConfig {
-            synonyms: self.synonyms.clone(),
-            pins: self.pins.clone(),
-        }
-    }
-}
-
-/// How `index` and `serve` store vectors.
-#[derive(Debug, Clone, Default, Args)]
-pub struct VectorArgs {
-    /// Storage of article and section vectors: f32, or int8 (a quarter of
-    /// the size) [default: f32].
-    #[arg(long, env = "KENSAKU_VECTOR_FORMAT", value_parser = parse_format)]
-    pub vector_format: Option<VectorFormat>,
-    /// When the embedder fails during a build, publish the lexical index
-    /// without vectors (and say so) instead of keeping the previous one.
-    #[arg(long)]
-    pub lexical_fallback: bool,
-    /// Folder of the embedding cache [default: <index-dir>/embeddings].
-    #[arg(long, env = "KENSAKU_EMBEDDING_CACHE")]
-    pub embedding_cache: Option<PathBuf>,
-}
-
-fn parse_format(text: &str) -> Result<VectorFormat, String> {
-    match text {
-        "f32" => Ok(VectorFormat::F32),
-        "int8" => Ok(VectorFormat::Int8),
-        other => Err(format!("{other:?} is not f32 or int8")),
-    }
-}
-
-impl VectorArgs {
-    /// How a build embeds with `embedder` (none: it does not).
-    pub fn embed_options(&self, embedder: &EmbedderArgs) -> Option<EmbedOptions> {
-        let config = embedder.resolve()?;
-        Some(EmbedOptions {
-            embedder: Arc::new(HttpEmbedder::new(config)),
-            format: self.vector_format.unwrap_or_default(),
-            lexical_fallback: self.lexical_fallback,
-            cache_dir: self.embedding_cache.clone(),
-        })
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     #[command(flatten)]
@@ -195,7 +139,7 @@ pub struct SearchArgs {
     #[command(flatten)]
     pub embedder: EmbedderArgs,
     #[command(flatten)]
-    pub curation: CurationArgs,
+    pub curation: CurationConfig,
     /// The query (several words are joined with spaces).
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
@@ -227,7 +171,7 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub embedder: EmbedderArgs,
     #[command(flatten)]
-    pub curation: CurationArgs,
+    pub curation: CurationConfig,
     /// Do not send the query's locale: measure language detection too.
     #[arg(long)]
     pub detect_locale: bool,
@@ -352,7 +296,11 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let options = BuildOptions {
         urls: UrlTemplate::new(args.base_url),
         full: args.full,
-        progress: !args.json && std::io::stderr().is_terminal(),
+        progress: if !args.json && std::io::stderr().is_terminal() {
+            Arc::new(progress::TerminalProgress::default())
+        } else {
+            Arc::new(crate::index::progress::Silent)
+        },
         embed: args.vectors.embed_options(&args.embedder),
         ..Default::default()
     };
@@ -374,14 +322,14 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
 fn open_engine(
     dir: &IndexDirArg,
     embedder: &EmbedderArgs,
-    curation: &CurationArgs,
+    curation: &CurationConfig,
 ) -> anyhow::Result<Engine> {
     let embedder = embedder
         .resolve()
         .map(|config| Arc::new(HttpEmbedder::new(config)) as Arc<dyn crate::embed::Embedder>);
     let engine = Engine::open_with(IndexDir::new(&dir.index_dir), embedder);
     // Problems with the curated files are logged (warnings) by load().
-    engine.set_curation(curation.config().load());
+    engine.set_curation(curation.load());
     anyhow::ensure!(
         !engine.snapshot().locales.is_empty(),
         "no index in {}: run `kensaku index` first (add --corpus DIR for your own articles)",

@@ -17,12 +17,15 @@ use crate::locale::Locale;
 use pins::Pins;
 use synonyms::RawRule;
 
-/// Where the curated files are.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where the curated files are (`search`, `eval` and `serve` take them as
+/// flags and `KENSAKU_*` environment variables).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct CurationConfig {
-    /// `--synonyms DIR`: `DIR/<locale>.txt`.
+    /// Folder of synonym files, `<locale>.txt` (Solr format).
+    #[arg(long, env = "KENSAKU_SYNONYMS")]
     pub synonyms: Option<PathBuf>,
-    /// `--pins DIR`: `DIR/<locale>.toml`.
+    /// Folder of pinned/hidden result files, `<locale>.toml`.
+    #[arg(long, env = "KENSAKU_PINS")]
     pub pins: Option<PathBuf>,
 }
 

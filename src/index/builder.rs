@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::schema::Term;
@@ -33,6 +32,7 @@ use super::document::ArticleDocument;
 use super::embedding::{self, EmbedOptions, EmbedReport};
 use super::hitstore::{HitStore, HitStoreWriter};
 use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
+use super::progress::{Phase, Progress, Silent};
 use super::schema::{self, Fields, Provenance};
 use super::{IndexError, open_generation};
 
@@ -45,8 +45,8 @@ pub struct BuildOptions {
     pub max_article_bytes: u64,
     /// Memory budget of each locale's index writer.
     pub writer_heap_bytes: usize,
-    /// Show a progress bar (on a terminal).
-    pub progress: bool,
+    /// Told how far the build has got.
+    pub progress: Arc<dyn Progress>,
     /// Embed articles and sections for semantic search (none: lexical only).
     pub embed: Option<EmbedOptions>,
 }
@@ -58,7 +58,7 @@ impl Default for BuildOptions {
             full: false,
             max_article_bytes: DEFAULT_MAX_ARTICLE_BYTES,
             writer_heap_bytes: 64 * 1024 * 1024,
-            progress: false,
+            progress: Arc::new(Silent),
             embed: None,
         }
     }
@@ -216,7 +216,7 @@ pub fn build(
             dir,
             &committed,
             embed,
-            options.progress,
+            options.progress.as_ref(),
         )?);
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "embedded");
     }
@@ -418,12 +418,8 @@ impl<'a> Pass<'a> {
     /// commits as soon as its last file is done (see module docs).
     fn process_all(&self, entries: &[Entry]) -> Vec<Outcome> {
         let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
-        let progress = progress_bar(
-            self.options.progress,
-            entries.len() as u64,
-            "indexing",
-            "files",
-        );
+        let progress = self.options.progress.as_ref();
+        progress.start(Phase::Indexing, Some(entries.len() as u64));
         let mut remaining: HashMap<Option<&Locale>, AtomicUsize> = HashMap::new();
         for entry in entries {
             *remaining
@@ -446,10 +442,10 @@ impl<'a> Pass<'a> {
                         .expect("outcomes poisoned")
                         .push(Outcome::Failed(e));
                 }
-                progress.inc(1);
+                progress.advance(Phase::Indexing, 1);
             },
         );
-        progress.finish_and_clear();
+        progress.finish(Phase::Indexing);
         outcomes.into_inner().expect("outcomes poisoned")
     }
 
@@ -771,20 +767,4 @@ fn content_hash(salt: &[u8], bytes: &[u8]) -> String {
     hasher.update(bytes);
     let hash = hasher.finalize();
     hash.to_hex()[..32].to_string()
-}
-
-/// A progress bar on stderr (hidden unless `enabled`): `{what} [===> ] n/len {unit}`.
-pub(super) fn progress_bar(enabled: bool, len: u64, what: &str, unit: &str) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{per_sec}}, eta {{eta}}"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar
 }

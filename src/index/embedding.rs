@@ -12,19 +12,54 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::DocAddress;
 
 use crate::embed::cache::{EmbeddingCache, TextKey, text_key};
+use crate::embed::config::EmbedderArgs;
+use crate::embed::http::HttpEmbedder;
 use crate::embed::{EmbedError, Embedder, Modality};
 
 use super::IndexError;
 use super::layout::{self, Generation, IndexDir};
+use super::progress::{Phase, Progress};
 use super::reader::LocaleReader;
 use super::vectors::{self, Chunk, RECIPE, VectorFormat, VectorsInfo};
 
 /// The folder of the embedding cache, inside the index folder.
 pub const CACHE_DIR: &str = "embeddings";
+
+/// How `index` and `serve` store vectors: flags, `KENSAKU_*` environment
+/// variables, and the keys of `serve`'s configuration file.
+#[derive(Debug, Clone, Default, PartialEq, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorArgs {
+    /// Storage of article and section vectors: f32, or int8 (a quarter of
+    /// the size) [default: f32].
+    #[arg(long, env = "KENSAKU_VECTOR_FORMAT")]
+    pub vector_format: Option<VectorFormat>,
+    /// When the embedder fails during a build, publish the lexical index
+    /// without vectors (and say so) instead of keeping the previous one.
+    #[arg(long)]
+    #[serde(default)]
+    pub lexical_fallback: bool,
+    /// Folder of the embedding cache [default: <index-dir>/embeddings].
+    #[arg(long, env = "KENSAKU_EMBEDDING_CACHE")]
+    pub embedding_cache: Option<std::path::PathBuf>,
+}
+
+impl VectorArgs {
+    /// How a build embeds with `embedder` (none: it does not).
+    pub fn embed_options(&self, embedder: &EmbedderArgs) -> Option<EmbedOptions> {
+        let config = embedder.resolve()?;
+        Some(EmbedOptions {
+            embedder: Arc::new(HttpEmbedder::new(config)),
+            format: self.vector_format.unwrap_or_default(),
+            lexical_fallback: self.lexical_fallback,
+            cache_dir: self.embedding_cache.clone(),
+        })
+    }
+}
 
 /// How a build embeds.
 #[derive(Clone)]
@@ -98,7 +133,7 @@ pub fn embed_generations(
     dir: &IndexDir,
     generations: &[Generation],
     options: &EmbedOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<EmbedReport, IndexError> {
     let started = Instant::now();
     let mut planned = Vec::with_capacity(generations.len());
@@ -175,12 +210,12 @@ fn embed_missing(
     cache: &mut EmbeddingCache,
     missing: Vec<(TextKey, String)>,
     options: &EmbedOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Result<(), EmbedError> {
     if missing.is_empty() {
         return Ok(());
     }
-    let bar = super::builder::progress_bar(progress, missing.len() as u64, "embedding", "texts");
+    progress.start(Phase::Embedding, Some(missing.len() as u64));
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<EmbedError>> = Mutex::new(None);
     let cache = Mutex::new(cache);
@@ -202,7 +237,7 @@ fn embed_missing(
                 if let Err(e) = written.and_then(|_| cache.flush()) {
                     tracing::warn!(error = %e, "cannot append to the embedding cache");
                 }
-                bar.inc(batch.len() as u64);
+                progress.advance(Phase::Embedding, batch.len() as u64);
             }
             Err(e) => {
                 failed.store(true, Ordering::Release);
@@ -210,7 +245,7 @@ fn embed_missing(
             }
         }
     });
-    bar.finish_and_clear();
+    progress.finish(Phase::Embedding);
     match first_error.into_inner().expect("error poisoned") {
         Some(e) => Err(e),
         None => Ok(()),

@@ -4,7 +4,7 @@
 //! - [`schema`]: the fields of a locale index and article → document.
 //! - [`stored`]: compact encodings of term vectors and section tables.
 //! - [`layout`]: generations on disk and the atomic switch between them.
-//! - [`builder`]: the parallel, incremental build.
+//! - [`builder`]: the parallel, incremental build; [`progress`]: how far it got.
 //! - [`reader`]: a published generation opened for searching.
 //! - [`vectors`], [`embedding`]: a generation's article and section vectors,
 //!   and the build step that makes them.
@@ -15,6 +15,7 @@ pub mod document;
 pub mod embedding;
 pub mod hitstore;
 pub mod layout;
+pub mod progress;
 pub mod reader;
 pub mod readonly;
 pub mod schema;

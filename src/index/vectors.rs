@@ -69,7 +69,7 @@ const CHUNK_CHARS: usize = 1500;
 const CHUNK_CHARS_DENSE: usize = 600;
 
 /// How vectors are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum VectorFormat {
     /// 4 bytes per dimension.

@@ -16,7 +16,7 @@ use crate::analytics::AnalyticsConfig;
 use crate::article::UrlTemplate;
 use crate::curation::CurationConfig;
 use crate::embed::config::EmbedderArgs;
-use crate::index::embedding::EmbedOptions;
+use crate::index::embedding::{EmbedOptions, VectorArgs};
 
 /// Largest accepted request body (a search's JSON parameters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -77,9 +77,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub embedder: EmbedderArgs,
     #[command(flatten)]
-    pub vectors: crate::cli::VectorArgs,
+    pub vectors: VectorArgs,
     #[command(flatten)]
-    pub curation: crate::cli::CurationArgs,
+    pub curation: CurationConfig,
     /// Search analytics: `on` or `off` [default: on].
     #[arg(long, env = "KENSAKU_ANALYTICS")]
     pub analytics: Option<Switch>,
