@@ -40,7 +40,7 @@ pub struct VectorArgs {
     pub vector_format: Option<VectorFormat>,
     /// When the embedder fails during a build, publish the lexical index
     /// without vectors (and say so) instead of keeping the previous one.
-    #[arg(long)]
+    #[arg(long, env = "KENSAKU_LEXICAL_FALLBACK")]
     #[serde(default)]
     pub lexical_fallback: bool,
     /// Folder of the embedding cache [default: <index-dir>/embeddings].
@@ -49,6 +49,15 @@ pub struct VectorArgs {
 }
 
 impl VectorArgs {
+    /// These settings, completed by `fallback`'s (the configuration file).
+    pub fn or(self, fallback: VectorArgs) -> VectorArgs {
+        VectorArgs {
+            vector_format: self.vector_format.or(fallback.vector_format),
+            lexical_fallback: self.lexical_fallback || fallback.lexical_fallback,
+            embedding_cache: self.embedding_cache.or(fallback.embedding_cache),
+        }
+    }
+
     /// How a build embeds with `embedder` (none: it does not).
     pub fn embed_options(&self, embedder: &EmbedderArgs) -> Option<EmbedOptions> {
         let config = embedder.resolve()?;

@@ -17,6 +17,7 @@ use crate::article::UrlTemplate;
 use crate::curation::CurationConfig;
 use crate::embed::config::EmbedderArgs;
 use crate::index::embedding::{EmbedOptions, VectorArgs};
+use crate::index::vectors::VectorFormat;
 
 /// Largest accepted request body (a search's JSON parameters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -127,6 +128,9 @@ struct FileConfig {
     /// `[embedder]`: url, model, dimensions, query_prefix, passage_prefix,
     /// modality_field, timeout_ms, batch, concurrency.
     embedder: Option<EmbedderArgs>,
+    vector_format: Option<VectorFormat>,
+    embedding_cache: Option<PathBuf>,
+    lexical_fallback: Option<bool>,
     synonyms: Option<PathBuf>,
     pins: Option<PathBuf>,
     analytics: Option<Switch>,
@@ -256,6 +260,12 @@ impl ServerConfig {
             admin_key: admin_key.as_deref().and_then(AdminKey::new),
             embed: args
                 .vectors
+                .clone()
+                .or(VectorArgs {
+                    vector_format: file.vector_format,
+                    embedding_cache: file.embedding_cache.clone(),
+                    lexical_fallback: file.lexical_fallback.unwrap_or(false),
+                })
                 .embed_options(&args.embedder.clone().or(file.embedder.unwrap_or_default())),
             curation: CurationConfig {
                 synonyms: args.curation.synonyms.clone().or(file.synonyms),
@@ -318,6 +328,26 @@ mod tests {
         assert_eq!(config.rate_limit, 9, "the flag wins");
         assert_eq!(config.cors_origins, ["https://docs.example.com"]);
         assert_eq!(config.index_dir, PathBuf::from("index"), "default");
+    }
+
+    #[test]
+    fn the_file_takes_the_vector_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kensaku.toml");
+        std::fs::write(
+            &path,
+            "vector_format = \"int8\"\nembedding_cache = \"/tmp/cache\"\nlexical_fallback = true\n[embedder]\nurl = \"http://127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let config = ServerConfig::resolve(ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        })
+        .unwrap();
+        let embed = config.embed.expect("an embedder is configured");
+        assert_eq!(embed.format, VectorFormat::Int8);
+        assert!(embed.lexical_fallback);
+        assert_eq!(embed.cache_dir, Some(PathBuf::from("/tmp/cache")));
     }
 
     #[test]
