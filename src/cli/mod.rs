@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use crate::analysis;
 use crate::article::UrlTemplate;
+use crate::curation::CurationConfig;
 use crate::embed::config::EmbedderArgs;
 use crate::embed::http::HttpEmbedder;
 use crate::eval;
-use crate::curation::CurationConfig;
 use crate::index::embedding::VectorArgs;
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::locale::Locale;

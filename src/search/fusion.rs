@@ -81,6 +81,28 @@ impl Fusion {
         }
     }
 
+    /// The ratio a search starts from: the request's, else the configured
+    /// default. Above 0, the query is embedded; each locale then fuses at
+    /// [`Fusion::ratio_for`].
+    pub fn starting_ratio(&self, requested: Option<f32>) -> f32 {
+        requested.unwrap_or(self.semantic_ratio)
+    }
+
+    /// The ratio one locale fuses at: the request's, as given; else the
+    /// default, adapted to `coverage` — how much of the query the locale's
+    /// best lexical match covers, computed only when the default adapts.
+    pub fn ratio_for<E>(
+        &self,
+        requested: Option<f32>,
+        coverage: impl FnOnce() -> Result<f32, E>,
+    ) -> Result<f32, E> {
+        match requested {
+            Some(ratio) => Ok(ratio),
+            None if self.adapts() => Ok(self.default_ratio(coverage()?)),
+            None => Ok(self.semantic_ratio),
+        }
+    }
+
     /// Whether the ratio may depend on how much of the query the best
     /// lexical match covers.
     pub fn adapts(&self) -> bool {

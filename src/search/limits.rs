@@ -64,9 +64,25 @@ pub const SUGGEST_LIMIT: Bounded = Bounded {
     default: 8,
 };
 
-/// Checks a semantic ratio: a number from 0 to 1.
+/// A fractional parameter's accepted range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction {
+    /// The parameter's name (`semantic_ratio`).
+    pub name: &'static str,
+    pub min: f32,
+    pub max: f32,
+}
+
+/// The weight of meaning against words.
+pub const SEMANTIC_RATIO: Fraction = Fraction {
+    name: "semantic_ratio",
+    min: 0.0,
+    max: 1.0,
+};
+
+/// Checks a semantic ratio: a number in [`SEMANTIC_RATIO`]'s range.
 pub fn check_semantic_ratio(ratio: f32) -> Result<f32, SearchError> {
-    if (0.0..=1.0).contains(&ratio) {
+    if (SEMANTIC_RATIO.min..=SEMANTIC_RATIO.max).contains(&ratio) {
         Ok(ratio)
     } else {
         Err(SearchError::InvalidSemanticRatio(ratio))

@@ -314,7 +314,7 @@ impl Engine {
         let (vector, mut semantic) = self.query_vector(request, &route);
         let semantic_query = vector.as_deref().map(|vector| run::SemanticQuery {
             vector,
-            ratio: semantic.as_ref().map_or(0.0, |s| s.ratio),
+            requested: request.semantic_ratio,
             fusion: &self.ranking.fusion,
         });
         let results = route
@@ -323,12 +323,7 @@ impl Engine {
             .map(|target| run::run(target, request, depth, semantic_query))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(status) = &mut semantic {
-            status.used = results.iter().any(|r| r.semantic_ratio.is_some());
-            // The ratio of the first locale that fused (the asked or
-            // detected one, unless it has no vectors).
-            if let Some(ratio) = results.iter().find_map(|r| r.semantic_ratio) {
-                status.ratio = ratio;
-            }
+            status.settle(&results);
         }
         let merged = merge::merge(results);
         if let Some(status) = &mut semantic {
@@ -375,9 +370,7 @@ impl Engine {
             let status = asked.map(|r| unavailable(r, "no embedder is configured".into()));
             return (None, status);
         };
-        let ratio = request
-            .semantic_ratio
-            .unwrap_or(self.ranking.fusion.semantic_ratio);
+        let ratio = self.ranking.fusion.starting_ratio(request.semantic_ratio);
         if ratio <= 0.0 {
             let status = SemanticStatus {
                 ratio,

@@ -14,16 +14,15 @@ use super::facets::FacetCounter;
 use super::fusion::{self, Fusion, SemanticCandidate};
 use super::plan::Plan;
 use super::route::{Pivot, Target};
-use super::types::{Facets, Filter, SearchError, SearchRequest};
+use super::types::{Facets, Filter, SearchError, SearchRequest, SemanticStatus};
 
 /// A query's vector and how much it weighs, for one search.
 #[derive(Debug, Clone, Copy)]
 pub struct SemanticQuery<'a> {
     pub vector: &'a [f32],
-    /// 0..=1, above 0: the request's, or the configured default when it
-    /// names none (which [`Fusion::default_ratio`] then adapts to the
-    /// query).
-    pub ratio: f32,
+    /// The request's ratio, if it names one ([`Fusion::ratio_for`] decides
+    /// each locale's).
+    pub requested: Option<f32>,
     pub fusion: &'a Fusion,
 }
 
@@ -50,6 +49,18 @@ pub struct LocaleResult {
     pub semantic_ratio: Option<f32>,
 }
 
+impl SemanticStatus {
+    /// Settles what the response says about meaning once the locales ran:
+    /// whether any fused, and at which ratio — the first locale's that fused
+    /// (the asked or detected one, unless it has no vectors).
+    pub fn settle(&mut self, results: &[LocaleResult]) {
+        self.used = results.iter().any(|r| r.semantic_ratio.is_some());
+        if let Some(ratio) = results.iter().find_map(|r| r.semantic_ratio) {
+            self.ratio = ratio;
+        }
+    }
+}
+
 /// Searches `target`'s locale for the best `depth` documents.
 pub fn run(
     target: Target,
@@ -59,7 +70,7 @@ pub fn run(
 ) -> Result<LocaleResult, SearchError> {
     // Only vectors made by the configured embedder are comparable with its
     // query vector.
-    let semantic = semantic.filter(|s| s.ratio > 0.0 && target.index.has_vectors());
+    let semantic = semantic.filter(|_| target.index.has_vectors());
     let lexical_depth = match &semantic {
         Some(s) => depth.max(s.fusion.candidates),
         None => depth,
@@ -88,13 +99,9 @@ pub fn run(
             semantic_ratio: None,
         });
     };
-    let ratio = if request.semantic_ratio.is_none() && semantic.fusion.adapts() {
-        semantic
-            .fusion
-            .default_ratio(best_coverage(&target, &lexical)?)
-    } else {
-        semantic.ratio
-    };
+    let ratio = semantic
+        .fusion
+        .ratio_for(semantic.requested, || best_coverage(&target, &lexical))?;
     let candidates = semantic_candidates(&target, request, &semantic, lexical_depth)?;
     let mut fused = fusion::fuse(&lexical, &candidates, ratio, semantic.fusion);
     let found_by_meaning_alone = fused.iter().filter(|f| !f.lexical).count() as u64;

@@ -385,7 +385,7 @@ pub enum SearchError {
         requested: String,
         available: Vec<String>,
     },
-    #[error("semantic_ratio must be between 0 and 1, got {0}")]
+    #[error("{name} must be between {min} and {max}, got {0}", name = limits::SEMANTIC_RATIO.name, min = limits::SEMANTIC_RATIO.min, max = limits::SEMANTIC_RATIO.max)]
     InvalidSemanticRatio(f32),
     #[error("no filter {name:?}; filters: {}", meta::facets().map(|m| m.name).collect::<Vec<_>>().join(", "))]
     UnknownFilter { name: String },

@@ -72,17 +72,19 @@ fn bounded(bound: &Bounded, what: &str) -> Described {
 }
 
 fn semantic_ratio() -> Described {
+    let range = limits::SEMANTIC_RATIO;
     Described {
-        name: "semantic_ratio",
+        name: range.name,
         required: false,
-        description: "Weight of meaning against words, 0 to 1: 0 matches words only, 1 \
-                      meaning only (with an embedder configured; its tuned default when \
-                      absent)."
-            .into(),
+        description: format!(
+            "Weight of meaning against words, {} to {}: {} matches words only, {} \
+             meaning only (with an embedder configured; its tuned default when absent).",
+            range.min, range.max, range.min, range.max
+        ),
         schema: ObjectBuilder::new()
             .schema_type(Type::Number)
-            .minimum(Some(0.0))
-            .maximum(Some(1.0)),
+            .minimum(Some(f64::from(range.min)))
+            .maximum(Some(f64::from(range.max))),
         example: None,
     }
 }
