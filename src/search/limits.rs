@@ -119,4 +119,16 @@ mod tests {
             "offset must be between 0 and 10000, got -1"
         );
     }
+
+    #[test]
+    fn the_semantic_ratio_is_a_fraction_from_0_to_1() {
+        assert_eq!(check_semantic_ratio(0.0), Ok(0.0));
+        assert_eq!(check_semantic_ratio(1.0), Ok(1.0));
+        let error = check_semantic_ratio(1.5).unwrap_err();
+        assert_eq!(error.code(), "invalid_semantic_ratio");
+        assert_eq!(
+            error.to_string(),
+            "semantic_ratio must be between 0 and 1, got 1.5"
+        );
+    }
 }
