@@ -46,6 +46,7 @@ use crate::embed::{Embedder, EmbedderIdentity};
 use crate::index::hitstore;
 use crate::index::layout::IndexDir;
 use crate::index::stored::SectionTable;
+use crate::index::vectors::Vectors;
 use crate::index::{IndexError, LocaleReader};
 use crate::locale::{Language, Locale};
 
@@ -98,9 +99,19 @@ impl LocaleIndex {
         }))
     }
 
+    /// The vectors semantic matching can search here: those made by the
+    /// engine's embedder, if the generation has them. (This shadows
+    /// [`LocaleReader::vectors`], which returns vectors of any model.)
+    pub fn vectors(&self) -> Option<&Vectors> {
+        self.reader
+            .vectors()
+            .filter(|_| self.vectors_usable)
+            .map(|(vectors, _)| vectors)
+    }
+
     /// Whether semantic matching can search this locale.
     pub fn has_vectors(&self) -> bool {
-        self.vectors_usable
+        self.vectors().is_some()
     }
 
     /// The locale's title-and-heading completions, built on first call.
@@ -124,8 +135,9 @@ impl LocaleIndex {
             generation: self.generation,
             size_bytes: self.size_bytes,
             labels: spec.labels,
-            vectors: self.vectors().map_or(0, |(v, _)| v.rows() as u64),
-            embedder: self.vectors().map(|(_, info)| info.embedder.clone()),
+            // Every row, whichever model made them.
+            vectors: self.reader.vectors().map_or(0, |(v, _)| v.rows() as u64),
+            embedder: self.reader.vectors().map(|(_, info)| info.embedder.clone()),
         }
     }
 }

@@ -250,11 +250,7 @@ fn semantic_candidates(
     semantic: &SemanticQuery<'_>,
     depth: usize,
 ) -> Result<Vec<SemanticCandidate>, SearchError> {
-    let Some((vectors, _)) = target
-        .index
-        .vectors()
-        .filter(|_| target.index.has_vectors())
-    else {
+    let Some(vectors) = target.index.vectors() else {
         return Ok(Vec::new());
     };
     let scoring = semantic.fusion.scoring();
@@ -311,10 +307,7 @@ fn translations_matches(
     semantic: &SemanticQuery<'_>,
     depth: usize,
 ) -> Vec<(DocAddress, f32)> {
-    let Some((vectors, _)) = translations
-        .vectors()
-        .filter(|_| translations.has_vectors())
-    else {
+    let Some(vectors) = translations.vectors() else {
         return Vec::new();
     };
     vectors
