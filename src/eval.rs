@@ -59,11 +59,12 @@ pub fn read_judgments(path: &Path) -> anyhow::Result<Vec<Judgment>> {
     Ok(judgments)
 }
 
-/// Each need's en-us query sent to each of `locales` (and judged there: the
-/// corpus is parallel, relevance is by article path).
+/// Each need's query in the originals' language (en-us) sent to each of
+/// `locales` (and judged there: the corpus is parallel, relevance is by
+/// article path).
 pub fn cross_language(judgments: &[Judgment], locales: &[Locale]) -> Vec<Judgment> {
     let mut out = Vec::new();
-    for j in judgments.iter().filter(|j| j.locale.as_str() == "en-us") {
+    for j in judgments.iter().filter(|j| j.locale.holds_originals()) {
         for locale in locales {
             out.push(Judgment {
                 id: format!("{}>{locale}", j.id),

@@ -67,6 +67,12 @@ impl Locale {
     pub fn language(&self) -> Language {
         Language::from_primary_subtag(self.0.split('-').next().unwrap_or(""))
     }
+
+    /// Whether this locale's articles are the originals the others
+    /// translate ([`Language::ORIGINALS`]).
+    pub fn holds_originals(&self) -> bool {
+        self.language() == Language::ORIGINALS
+    }
 }
 
 impl fmt::Display for Locale {

@@ -52,10 +52,13 @@ pub fn analyzer_name(language: Language) -> String {
     format!("kensaku_{}", language.code())
 }
 
-/// Registers the analyzers of `languages` (English is always included: the
-/// `english` field of every locale uses it).
+/// Registers the analyzers of `languages` (the originals' language is always
+/// included: the `english` field of every locale uses it).
 pub fn register(manager: &TokenizerManager, languages: impl IntoIterator<Item = Language>) {
-    manager.register(&analyzer_name(Language::En), build(Language::En));
+    manager.register(
+        &analyzer_name(Language::ORIGINALS),
+        build(Language::ORIGINALS),
+    );
     for language in languages {
         manager.register(&analyzer_name(language), build(language));
     }

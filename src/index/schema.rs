@@ -159,7 +159,7 @@ fn str_column(segment: &SegmentReader, name: &str) -> tantivy::Result<StrColumn>
 /// Builds the schema of an index for `language`.
 pub fn build_schema(language: Language) -> (Schema, Fields) {
     let localized = analysis::analyzer_name(language);
-    let english = analysis::analyzer_name(Language::En);
+    let english = analysis::analyzer_name(Language::ORIGINALS);
     let mut builder = Schema::builder();
     let id = builder.add_text_field(ID, STRING | FAST);
     let source = builder.add_text_field(SOURCE, STRING | FAST);

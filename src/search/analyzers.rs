@@ -81,7 +81,7 @@ impl QueryAnalyzers {
     pub fn for_language(language: Language) -> QueryAnalyzers {
         QueryAnalyzers {
             localized: take(language),
-            english: take(Language::En),
+            english: take(Language::ORIGINALS),
             plain: take(Language::Other),
         }
     }

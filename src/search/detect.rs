@@ -81,11 +81,7 @@ pub fn detect(query: &str, indexed: &[Locale]) -> Detection {
             .iter()
             .map(|l| Candidate {
                 locale: l.clone(),
-                prior: if l.language() == Language::En {
-                    1.0
-                } else {
-                    0.5
-                },
+                prior: if l.holds_originals() { 1.0 } else { 0.5 },
             })
             .collect();
         return Detection {

@@ -283,7 +283,7 @@ impl Engine {
             let embedder = self.semantic.as_ref().map(|s| s.identity());
             match LocaleIndex::open(&self.dir, &locale, embedder) {
                 Ok(Some(li)) => {
-                    for language in [li.language, Language::En, Language::Other] {
+                    for language in [li.language, Language::ORIGINALS, Language::Other] {
                         analysis::preload(language);
                     }
                     tracing::info!(locale = %locale, generation = li.generation, documents = li.documents, "index loaded");

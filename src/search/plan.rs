@@ -593,7 +593,7 @@ fn english_group(
     english: &mut TextAnalyzer,
     clauses: &mut Vec<Clause>,
 ) -> tantivy::Result<Option<Group>> {
-    if ctx.language == Language::En || !text.chars().any(|c| c.is_ascii_alphabetic()) {
+    if ctx.language == Language::ORIGINALS || !text.chars().any(|c| c.is_ascii_alphabetic()) {
         return Ok(None);
     }
     let ranking = ctx.ranking;

@@ -329,7 +329,7 @@ pub struct HomeParams {
 }
 
 /// The demo docs page with the search box, in the language `?lang=` names
-/// (an indexed locale; English, or the first locale, otherwise).
+/// (an indexed locale; the originals' language, or the first locale, otherwise).
 pub async fn home(state: web::Data<AppState>, params: web::Query<HomeParams>) -> HttpResponse {
     let locales = state.engine.locales();
     let wanted = params.lang.as_deref().and_then(|l| Locale::parse(l).ok());
@@ -339,7 +339,7 @@ pub async fn home(state: web::Data<AppState>, params: web::Query<HomeParams>) ->
             locales
                 .iter()
                 .map(|l| l.locale.clone())
-                .find(|l| l.as_str().starts_with("en"))
+                .find(Locale::holds_originals)
         })
         .or_else(|| locales.first().map(|l| l.locale.clone()))
         .map_or_else(|| "en".to_string(), |l| l.to_string());
