@@ -150,7 +150,7 @@ pub struct HttpEmbedder {
     agent: ureq::Agent,
     /// Request slots per modality (query, passage): a build's passage
     /// batches never hold the slots a search's query waits for.
-    slots: [Slots; 2],
+    slots: [Slots; Modality::ALL.len()],
     stats: Stats,
 }
 
@@ -187,7 +187,7 @@ impl HttpEmbedder {
 
     /// Query requests made so far and their total seconds (for benchmarks).
     pub fn stats_snapshot(&self) -> (u64, f64) {
-        let h = self.stats.latency(0);
+        let h = self.stats.latency(Modality::Query);
         (h.count, h.sum_seconds)
     }
 
@@ -205,11 +205,7 @@ impl HttpEmbedder {
         timeout: Duration,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let started = Instant::now();
-        let index = match modality {
-            Modality::Query => 0,
-            Modality::Passage => 1,
-        };
-        let slot = self.slots[index]
+        let slot = self.slots[modality.index()]
             .acquire(timeout)
             .ok_or(EmbedError::Busy(timeout));
         let result = slot.and_then(|_slot| {
@@ -217,10 +213,10 @@ impl HttpEmbedder {
             self.send(texts, modality, left)
         });
         self.stats.record(
-            index,
+            modality,
             texts.len(),
             started.elapsed(),
-            result.as_ref().err().map(EmbedError::code),
+            result.as_ref().err().map(EmbedError::kind),
         );
         result
     }

@@ -30,10 +30,21 @@ pub enum Modality {
 }
 
 impl Modality {
+    /// Every modality, in [`Modality::index`] order.
+    pub const ALL: [Modality; 2] = [Modality::Query, Modality::Passage];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Modality::Query => "query",
             Modality::Passage => "passage",
+        }
+    }
+
+    /// Its position in [`Modality::ALL`] (for per-modality arrays).
+    pub fn index(self) -> usize {
+        match self {
+            Modality::Query => 0,
+            Modality::Passage => 1,
         }
     }
 }
@@ -79,19 +90,70 @@ pub enum EmbedError {
     Suspended(Duration),
 }
 
+/// The kind of an [`EmbedError`], without its details: what metrics count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Unreachable,
+    Timeout,
+    Status,
+    Malformed,
+    Dimensions,
+    Count,
+    Busy,
+    Suspended,
+}
+
+impl ErrorKind {
+    /// Every kind, in [`ErrorKind::index`] order.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::Unreachable,
+        ErrorKind::Timeout,
+        ErrorKind::Status,
+        ErrorKind::Malformed,
+        ErrorKind::Dimensions,
+        ErrorKind::Count,
+        ErrorKind::Busy,
+        ErrorKind::Suspended,
+    ];
+
+    /// A stable code, for metrics labels and responses.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Status => "status",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::Dimensions => "dimensions",
+            ErrorKind::Count => "count",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Suspended => "suspended",
+        }
+    }
+
+    /// Its position in [`ErrorKind::ALL`] (for per-kind arrays).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 impl EmbedError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            EmbedError::Unreachable(_) => ErrorKind::Unreachable,
+            EmbedError::Timeout(_) => ErrorKind::Timeout,
+            EmbedError::Status { .. } => ErrorKind::Status,
+            EmbedError::Malformed(_) => ErrorKind::Malformed,
+            EmbedError::Dimensions { .. } => ErrorKind::Dimensions,
+            EmbedError::Count { .. } => ErrorKind::Count,
+            EmbedError::Busy(_) => ErrorKind::Busy,
+            EmbedError::Suspended(_) => ErrorKind::Suspended,
+        }
+    }
+
     /// A stable code, for metrics labels and responses.
     pub fn code(&self) -> &'static str {
-        match self {
-            EmbedError::Unreachable(_) => "unreachable",
-            EmbedError::Timeout(_) => "timeout",
-            EmbedError::Status { .. } => "status",
-            EmbedError::Malformed(_) => "malformed",
-            EmbedError::Dimensions { .. } => "dimensions",
-            EmbedError::Count { .. } => "count",
-            EmbedError::Busy(_) => "busy",
-            EmbedError::Suspended(_) => "suspended",
-        }
+        self.kind().code()
     }
 
     /// Whether trying again may help (not so for a wrong answer).

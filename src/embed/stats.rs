@@ -3,31 +3,24 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::{ErrorKind, Modality};
+
 /// Upper bounds (seconds) of the latency histogram's buckets.
 pub const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
-/// The error codes of [`super::EmbedError::code`], in a fixed order.
-pub const ERROR_CODES: [&str; 7] = [
-    "unreachable",
-    "timeout",
-    "status",
-    "malformed",
-    "dimensions",
-    "count",
-    "busy",
-];
-
-/// Requests, texts, failures and latency of one embedder, per modality
-/// (0: query, 1: passage).
+/// Requests, texts, failures and latency of one embedder, per
+/// [`Modality`].
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub requests: [AtomicU64; 2],
-    pub texts: [AtomicU64; 2],
-    errors: [[AtomicU64; ERROR_CODES.len()]; 2],
+    requests: [AtomicU64; MODALITIES],
+    texts: [AtomicU64; MODALITIES],
+    errors: [[AtomicU64; ErrorKind::ALL.len()]; MODALITIES],
     /// Cumulative counts of requests at most each bucket's bound.
-    latency_buckets: [[AtomicU64; LATENCY_BUCKETS.len()]; 2],
-    latency_sum_micros: [AtomicU64; 2],
+    latency_buckets: [[AtomicU64; LATENCY_BUCKETS.len()]; MODALITIES],
+    latency_sum_micros: [AtomicU64; MODALITIES],
 }
+
+const MODALITIES: usize = Modality::ALL.len();
 
 /// A copy of one modality's latency histogram.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,17 +34,16 @@ pub struct Histogram {
 impl Stats {
     pub(crate) fn record(
         &self,
-        modality: usize,
+        modality: Modality,
         texts: usize,
         took: Duration,
-        error: Option<&str>,
+        error: Option<ErrorKind>,
     ) {
+        let modality = modality.index();
         self.requests[modality].fetch_add(1, Ordering::Relaxed);
         self.texts[modality].fetch_add(texts as u64, Ordering::Relaxed);
-        if let Some(code) = error
-            && let Some(i) = ERROR_CODES.iter().position(|c| *c == code)
-        {
-            self.errors[modality][i].fetch_add(1, Ordering::Relaxed);
+        if let Some(kind) = error {
+            self.errors[modality][kind.index()].fetch_add(1, Ordering::Relaxed);
         }
         let seconds = took.as_secs_f64();
         for (bound, count) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets[modality]) {
@@ -62,15 +54,26 @@ impl Stats {
         self.latency_sum_micros[modality].fetch_add(took.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Failures of `modality` (0: query, 1: passage) by error code.
-    pub fn errors(&self, modality: usize) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        ERROR_CODES
-            .iter()
-            .zip(&self.errors[modality])
-            .map(|(code, n)| (*code, n.load(Ordering::Relaxed)))
+    /// Requests of `modality`.
+    pub fn requests(&self, modality: Modality) -> u64 {
+        self.requests[modality.index()].load(Ordering::Relaxed)
     }
 
-    pub fn latency(&self, modality: usize) -> Histogram {
+    /// Texts sent with `modality`.
+    pub fn texts(&self, modality: Modality) -> u64 {
+        self.texts[modality.index()].load(Ordering::Relaxed)
+    }
+
+    /// Failures of `modality`, by kind.
+    pub fn errors(&self, modality: Modality) -> impl Iterator<Item = (ErrorKind, u64)> + '_ {
+        ErrorKind::ALL
+            .into_iter()
+            .zip(&self.errors[modality.index()])
+            .map(|(kind, n)| (kind, n.load(Ordering::Relaxed)))
+    }
+
+    pub fn latency(&self, modality: Modality) -> Histogram {
+        let modality = modality.index();
         Histogram {
             buckets: LATENCY_BUCKETS
                 .iter()

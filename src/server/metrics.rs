@@ -5,6 +5,7 @@ use prometheus::{
 };
 
 use crate::analytics::Analytics;
+use crate::embed::Modality;
 use crate::search::Engine;
 use crate::search::semantic::Semantic;
 
@@ -177,11 +178,10 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
     use std::fmt::Write as _;
     use std::sync::atomic::Ordering::Relaxed;
     let stats = semantic.embedder().stats();
-    let modalities = ["query", "passage"];
     out.push_str("# HELP kensaku_embedder_requests_total Requests to the embedder by modality\n");
     out.push_str("# TYPE kensaku_embedder_requests_total counter\n");
-    for (i, m) in modalities.iter().enumerate() {
-        let n = stats.requests[i].load(Relaxed);
+    for modality in Modality::ALL {
+        let (m, n) = (modality.as_str(), stats.requests(modality));
         let _ = writeln!(
             out,
             "kensaku_embedder_requests_total{{modality=\"{m}\"}} {n}"
@@ -191,8 +191,10 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
         "# HELP kensaku_embedder_errors_total Failed embedder requests by modality and reason\n",
     );
     out.push_str("# TYPE kensaku_embedder_errors_total counter\n");
-    for (i, m) in modalities.iter().enumerate() {
-        for (code, n) in stats.errors(i) {
+    for modality in Modality::ALL {
+        let m = modality.as_str();
+        for (kind, n) in stats.errors(modality) {
+            let code = kind.code();
             let _ = writeln!(
                 out,
                 "kensaku_embedder_errors_total{{modality=\"{m}\",reason=\"{code}\"}} {n}"
@@ -203,8 +205,8 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
         "# HELP kensaku_embedder_request_duration_seconds Embedder request latency by modality\n",
     );
     out.push_str("# TYPE kensaku_embedder_request_duration_seconds histogram\n");
-    for (i, m) in modalities.iter().enumerate() {
-        let h = stats.latency(i);
+    for modality in Modality::ALL {
+        let (m, h) = (modality.as_str(), stats.latency(modality));
         for (bound, n) in &h.buckets {
             let _ = writeln!(
                 out,

@@ -254,7 +254,6 @@ fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
         let by_meaning: Vec<String> = li
             .vectors()
             .unwrap()
-            .0
             .search(
                 &vector,
                 10,
