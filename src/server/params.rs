@@ -18,9 +18,8 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use crate::article::meta;
 use crate::search::limits::{self, Bounded, MAX_QUERY_CHARS};
 
-/// One documented parameter.
+/// How a parameter is documented.
 struct Described {
-    name: &'static str,
     required: bool,
     description: String,
     schema: ObjectBuilder,
@@ -29,7 +28,6 @@ struct Described {
 
 fn query_text() -> Described {
     Described {
-        name: "q",
         required: true,
         description: format!(
             "The query text (1 to {MAX_QUERY_CHARS} characters). Searched as text: quotes, \
@@ -46,7 +44,6 @@ fn query_text() -> Described {
 
 fn locale(what: &str) -> Described {
     Described {
-        name: "locale",
         required: false,
         description: format!("{what} (`ja-jp`); detected from the query when absent."),
         schema: ObjectBuilder::new().schema_type(Type::String),
@@ -56,7 +53,6 @@ fn locale(what: &str) -> Described {
 
 fn bounded(bound: &Bounded, what: &str) -> Described {
     Described {
-        name: bound.name,
         required: false,
         description: format!(
             "{what}, {} to {} (default {}).",
@@ -74,7 +70,6 @@ fn bounded(bound: &Bounded, what: &str) -> Described {
 fn semantic_ratio() -> Described {
     let range = limits::SEMANTIC_RATIO;
     Described {
-        name: range.name,
         required: false,
         description: format!(
             "Weight of meaning against words, {} to {}: {} matches words only, {} \
@@ -89,54 +84,109 @@ fn semantic_ratio() -> Described {
     }
 }
 
-fn facet_filters() -> impl Iterator<Item = Described> {
-    meta::facets().map(|m| Described {
-        name: m.name,
-        required: false,
-        description: format!("Only articles with this `{}`.", m.key),
-        schema: ObjectBuilder::new().schema_type(Type::String),
-        example: None,
+fn facet_filters() -> impl Iterator<Item = (&'static str, Described)> {
+    meta::facets().map(|m| {
+        let described = Described {
+            required: false,
+            description: format!("Only articles with this `{}`.", m.key),
+            schema: ObjectBuilder::new().schema_type(Type::String),
+            example: None,
+        };
+        (m.name, described)
     })
 }
 
-fn search_parameters() -> Vec<Described> {
-    let mut params = vec![
-        query_text(),
-        locale("Locale to search"),
-        bounded(&limits::SEARCH_LIMIT, "Page size"),
-        bounded(&limits::SEARCH_OFFSET, "Results to skip"),
-        semantic_ratio(),
-        Described {
-            name: "as_you_type",
-            required: false,
-            description: "Made while the reader types (search boxes): analytics records it \
-                          only once settled (`POST /events`)."
-                .into(),
-            schema: ObjectBuilder::new().schema_type(Type::Boolean),
-            example: None,
-        },
-    ];
-    params.extend(facet_filters());
-    params
+fn as_you_type() -> Described {
+    Described {
+        required: false,
+        description: "Made while the reader types (search boxes): analytics records it \
+                      only once settled (`POST /events`)."
+            .into(),
+        schema: ObjectBuilder::new().schema_type(Type::Boolean),
+        example: None,
+    }
 }
 
-fn suggest_parameters() -> Vec<Described> {
-    vec![
-        Described {
+/// One parameter of a route: its name, how its value is read into the
+/// route's parameters `P`, and how it is documented. A route's table is
+/// the only place its parameter names are written: parsing, the duplicate
+/// check and the OpenAPI document all read it.
+struct Param<P: 'static> {
+    name: &'static str,
+    read: fn(&mut P, Value, &str) -> Result<(), String>,
+    describe: fn() -> Described,
+}
+
+/// `/search`'s parameters, besides one filter per facet ([`meta::facets`]).
+const SEARCH: &[Param<SearchParams>] = &[
+    Param {
+        name: "q",
+        read: |p, v, name| v.text(name).map(|x| p.q = x),
+        describe: query_text,
+    },
+    Param {
+        name: "locale",
+        read: |p, v, name| v.text(name).map(|x| p.locale = x),
+        describe: || locale("Locale to search"),
+    },
+    Param {
+        name: limits::SEARCH_LIMIT.name,
+        read: |p, v, name| v.integer(name).map(|x| p.limit = x),
+        describe: || bounded(&limits::SEARCH_LIMIT, "Page size"),
+    },
+    Param {
+        name: limits::SEARCH_OFFSET.name,
+        read: |p, v, name| v.integer(name).map(|x| p.offset = x),
+        describe: || bounded(&limits::SEARCH_OFFSET, "Results to skip"),
+    },
+    Param {
+        name: limits::SEMANTIC_RATIO.name,
+        read: |p, v, name| v.number(name).map(|x| p.semantic_ratio = x),
+        describe: semantic_ratio,
+    },
+    Param {
+        name: "as_you_type",
+        read: |p, v, name| v.flag(name).map(|x| p.as_you_type = x),
+        describe: as_you_type,
+    },
+];
+
+/// `/suggest`'s parameters.
+const SUGGEST: &[Param<SuggestParams>] = &[
+    Param {
+        name: "q",
+        read: |p, v, name| v.text(name).map(|x| p.q = x),
+        describe: || Described {
             description: "The text typed so far.".into(),
             ..query_text()
         },
-        locale("Locale of the titles to complete"),
-        bounded(&limits::SUGGEST_LIMIT, "Number of suggestions"),
-    ]
+    },
+    Param {
+        name: "locale",
+        read: |p, v, name| v.text(name).map(|x| p.locale = x),
+        describe: || locale("Locale of the titles to complete"),
+    },
+    Param {
+        name: limits::SUGGEST_LIMIT.name,
+        read: |p, v, name| v.integer(name).map(|x| p.limit = x),
+        describe: || bounded(&limits::SUGGEST_LIMIT, "Number of suggestions"),
+    },
+];
+
+/// A table's parameters as documented.
+fn described<P>(table: &[Param<P>]) -> impl Iterator<Item = (&'static str, Described)> + '_ {
+    table.iter().map(|p| (p.name, (p.describe)()))
 }
 
-fn as_query_parameters(params: Vec<Described>) -> Vec<Parameter> {
+fn search_parameters() -> impl Iterator<Item = (&'static str, Described)> {
+    described(SEARCH).chain(facet_filters())
+}
+
+fn as_query_parameters(params: impl Iterator<Item = (&'static str, Described)>) -> Vec<Parameter> {
     params
-        .into_iter()
-        .map(|p| {
+        .map(|(name, p)| {
             ParameterBuilder::new()
-                .name(p.name)
+                .name(name)
                 .parameter_in(ParameterIn::Query)
                 .required(if p.required {
                     Required::True
@@ -184,11 +234,11 @@ impl IntoParams for SearchParams {
 impl PartialSchema for SearchParams {
     fn schema() -> RefOr<Schema> {
         let mut object = ObjectBuilder::new();
-        for p in search_parameters() {
+        for (name, p) in search_parameters() {
             if p.required {
-                object = object.required(p.name);
+                object = object.required(name);
             }
-            object = object.property(p.name, p.schema.description(Some(p.description)));
+            object = object.property(name, p.schema.description(Some(p.description)));
         }
         object.into()
     }
@@ -210,35 +260,31 @@ enum Value {
 }
 
 impl Value {
-    fn text<E: de::Error>(self, name: &str) -> Result<Option<String>, E> {
+    fn text(self, name: &str) -> Result<Option<String>, String> {
         match self {
             Value::Text(text) => Ok(Some(text)),
             Value::Other(serde_json::Value::Null) => Ok(None),
             // Only JSON has numbers (query strings are text): `"q": 42` is
             // a client's mistake to report, not a search for "42".
-            Value::Number(_) | Value::Other(_) => {
-                Err(E::custom(format!("`{name}` must be a string")))
-            }
+            Value::Number(_) | Value::Other(_) => Err(format!("`{name}` must be a string")),
         }
     }
 
-    fn flag<E: de::Error>(self, name: &str) -> Result<bool, E> {
+    fn flag(self, name: &str) -> Result<bool, String> {
         match self {
             Value::Number(n) => Ok(n != 0),
             Value::Text(text) => match text.trim() {
                 "1" | "true" => Ok(true),
                 "0" | "false" | "" => Ok(false),
-                other => Err(E::custom(format!(
-                    "`{name}` must be true or false, got {other:?}"
-                ))),
+                other => Err(format!("`{name}` must be true or false, got {other:?}")),
             },
             Value::Other(serde_json::Value::Bool(b)) => Ok(b),
             Value::Other(serde_json::Value::Null) => Ok(false),
-            Value::Other(_) => Err(E::custom(format!("`{name}` must be true or false"))),
+            Value::Other(_) => Err(format!("`{name}` must be true or false")),
         }
     }
 
-    fn number<E: de::Error>(self, name: &str) -> Result<Option<f32>, E> {
+    fn number(self, name: &str) -> Result<Option<f32>, String> {
         let number = match self {
             Value::Number(n) => Some(n as f64),
             Value::Text(text) => text.trim().parse::<f64>().ok(),
@@ -247,20 +293,20 @@ impl Value {
         };
         match number.filter(|n| n.is_finite()) {
             Some(n) => Ok(Some(n as f32)),
-            None => Err(E::custom(format!("`{name}` must be a number"))),
+            None => Err(format!("`{name}` must be a number")),
         }
     }
 
-    fn integer<E: de::Error>(self, name: &str) -> Result<Option<i64>, E> {
+    fn integer(self, name: &str) -> Result<Option<i64>, String> {
         match self {
             Value::Number(n) => Ok(Some(n)),
             Value::Text(text) => text
                 .trim()
                 .parse()
                 .map(Some)
-                .map_err(|_| E::custom(format!("`{name}` must be an integer, got {text:?}"))),
+                .map_err(|_| format!("`{name}` must be an integer, got {text:?}")),
             Value::Other(serde_json::Value::Null) => Ok(None),
-            Value::Other(_) => Err(E::custom(format!("`{name}` must be an integer"))),
+            Value::Other(_) => Err(format!("`{name}` must be an integer")),
         }
     }
 }
@@ -269,10 +315,10 @@ impl Value {
 /// names refused (`q=a&q=b` is ambiguous).
 fn read_pairs<'de, D: Deserializer<'de>>(
     deserializer: D,
-    known: &[&str],
+    known: fn(&str) -> bool,
 ) -> Result<BTreeMap<String, Value>, D::Error> {
-    struct Pairs<'k>(&'k [&'k str]);
-    impl<'de> de::Visitor<'de> for Pairs<'_> {
+    struct Pairs(fn(&str) -> bool);
+    impl<'de> de::Visitor<'de> for Pairs {
         type Value = BTreeMap<String, Value>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an object of parameters")
@@ -280,7 +326,7 @@ fn read_pairs<'de, D: Deserializer<'de>>(
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut pairs = BTreeMap::new();
             while let Some((name, value)) = map.next_entry::<String, Value>()? {
-                if pairs.contains_key(&name) && self.0.contains(&name.as_str()) {
+                if pairs.contains_key(&name) && (self.0)(&name) {
                     return Err(de::Error::custom(format!("duplicate parameter `{name}`")));
                 }
                 pairs.insert(name, value);
@@ -291,25 +337,24 @@ fn read_pairs<'de, D: Deserializer<'de>>(
     deserializer.deserialize_map(Pairs(known))
 }
 
+/// The entry of `table` named `name`.
+fn find<P>(table: &'static [Param<P>], name: &str) -> Option<&'static Param<P>> {
+    table.iter().find(|p| p.name == name)
+}
+
 impl<'de> Deserialize<'de> for SearchParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let known: Vec<&str> = search_parameters().iter().map(|p| p.name).collect();
+        let known =
+            |name: &str| find(SEARCH, name).is_some() || meta::facets().any(|m| m.name == name);
         let mut params = SearchParams::default();
-        for (name, value) in read_pairs(deserializer, &known)? {
-            match name.as_str() {
-                "q" => params.q = value.text(&name)?,
-                "locale" => params.locale = value.text(&name)?,
-                "limit" => params.limit = value.integer(&name)?,
-                "offset" => params.offset = value.integer(&name)?,
-                "semantic_ratio" => params.semantic_ratio = value.number(&name)?,
-                "as_you_type" => params.as_you_type = value.flag(&name)?,
-                other => {
-                    if let Some(facet) = meta::facets().find(|m| m.name == other)
-                        && let Some(text) = value.text(&name)?.filter(|t| !t.is_empty())
-                    {
-                        params.filters.push((facet.name, text));
-                    }
-                }
+        for (name, value) in read_pairs(deserializer, known)? {
+            if let Some(param) = find(SEARCH, &name) {
+                (param.read)(&mut params, value, &name).map_err(de::Error::custom)?;
+            } else if let Some(facet) = meta::facets().find(|m| m.name == name)
+                && let Some(text) = value.text(&name).map_err(de::Error::custom)?
+                && !text.is_empty()
+            {
+                params.filters.push((facet.name, text));
             }
         }
         Ok(params)
@@ -327,12 +372,9 @@ pub struct SuggestParams {
 impl<'de> Deserialize<'de> for SuggestParams {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut params = SuggestParams::default();
-        for (name, value) in read_pairs(deserializer, &["q", "locale", "limit"])? {
-            match name.as_str() {
-                "q" => params.q = value.text(&name)?,
-                "locale" => params.locale = value.text(&name)?,
-                "limit" => params.limit = value.integer(&name)?,
-                _ => {}
+        for (name, value) in read_pairs(deserializer, |name| find(SUGGEST, name).is_some())? {
+            if let Some(param) = find(SUGGEST, &name) {
+                (param.read)(&mut params, value, &name).map_err(de::Error::custom)?;
             }
         }
         Ok(params)
@@ -341,7 +383,7 @@ impl<'de> Deserialize<'de> for SuggestParams {
 
 impl IntoParams for SuggestParams {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        as_query_parameters(suggest_parameters())
+        as_query_parameters(described(SUGGEST))
     }
 }
 
@@ -380,5 +422,46 @@ mod tests {
         let json = serde_json::to_value(limit).unwrap();
         assert_eq!(json["schema"]["maximum"], limits::SEARCH_LIMIT.max as f64);
         assert!(params.iter().any(|p| p.name == "service"));
+    }
+
+    #[test]
+    fn every_documented_parameter_is_read_and_every_read_one_documented() {
+        // A value each parameter accepts, so that reading it changes the
+        // parsed parameters.
+        let value = |name: &str| match name {
+            "limit" | "offset" => "3",
+            "semantic_ratio" => "0.5",
+            "as_you_type" => "true",
+            _ => "x",
+        };
+        let documented = SearchParams::into_params(|| None);
+        assert_eq!(documented.len(), SEARCH.len() + meta::facets().count());
+        for p in &documented {
+            let query = format!("{}={}", p.name, value(&p.name));
+            let parsed = serde_urlencoded_like(&query);
+            assert_ne!(
+                format!("{parsed:?}"),
+                format!("{:?}", SearchParams::default()),
+                "{query} is documented but not read"
+            );
+            let twice = format!("{query}&{query}");
+            assert!(
+                actix_web::web::Query::<SearchParams>::from_query(&twice).is_err(),
+                "{twice} is not refused"
+            );
+        }
+        let suggest = SuggestParams::into_params(|| None);
+        assert_eq!(suggest.len(), SUGGEST.len());
+        for p in &suggest {
+            let query = format!("{}={}", p.name, value(&p.name));
+            let parsed = actix_web::web::Query::<SuggestParams>::from_query(&query)
+                .unwrap()
+                .into_inner();
+            assert_ne!(
+                format!("{parsed:?}"),
+                format!("{:?}", SuggestParams::default()),
+                "{query} is documented but not read"
+            );
+        }
     }
 }
