@@ -28,8 +28,25 @@ use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINA
 /// Concepts per group are tracked in a `u64` bit set.
 pub const MAX_CONCEPTS: usize = 64;
 
-/// Most groups a query has (localized words, English words).
-const MAX_GROUPS: usize = 4;
+/// A reading of the query whose concepts have a coverage of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupId {
+    /// The query's words as the locale's analyzer reads them.
+    Localized,
+    /// Its English reading, matched against the English originals of
+    /// bilingual articles.
+    English,
+}
+
+impl GroupId {
+    /// How many groups a query can have.
+    pub const COUNT: usize = 2;
+
+    /// Its position in per-group arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// One scoring clause and what it stands for.
 pub struct Clause {
@@ -39,8 +56,8 @@ pub struct Clause {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClauseKind {
-    /// Evidence of concept `concept` of group `group`.
-    Concept { group: usize, concept: usize },
+    /// Evidence of concept `concept` (below [`MAX_CONCEPTS`]) of group `group`.
+    Concept { group: GroupId, concept: usize },
     /// Added as is (proximity, exact-phrase bonuses); needs no coverage.
     Extra,
 }
@@ -56,7 +73,9 @@ pub struct Group {
 
 pub struct CoverageQuery {
     pub clauses: Vec<Clause>,
-    pub groups: Vec<Group>,
+    /// Each group by [`GroupId::index`]; `None` when the query has no such
+    /// reading.
+    pub groups: [Option<Group>; GroupId::COUNT],
     pub exponent: Score,
     /// Documents (per segment) that extra clauses rescore, best first.
     pub rescore_depth: usize,
@@ -102,12 +121,13 @@ impl CoverageQuery {
         let reader = searcher.segment_reader(address.segment_ord);
         // Matching only: no BM25 statistics to gather.
         let enable_scoring = EnableScoring::disabled_from_searcher(searcher);
-        let mut matched = [0u64; MAX_GROUPS];
+        let mut matched = [0u64; GroupId::COUNT];
         for clause in &self.clauses {
             let ClauseKind::Concept { group, concept } = clause.kind else {
                 continue;
             };
-            if group >= MAX_GROUPS || matched[group] & (1 << concept) != 0 {
+            let group = group.index();
+            if matched[group] & (1 << concept) != 0 {
                 continue;
             }
             let weight = clause.query.weight(enable_scoring)?;
@@ -122,7 +142,7 @@ impl CoverageQuery {
             }
         }
         let (mut covered, mut total) = (0.0, 0.0);
-        for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+        for (g, group) in present(&self.groups) {
             for (c, weight) in group.concept_weights.iter().enumerate() {
                 total += group.scale * weight;
                 if matched[g] & (1 << c) != 0 {
@@ -145,11 +165,10 @@ impl Query for CoverageQuery {
             .iter()
             .map(|c| Ok((c.query.weight(enable_scoring)?, c.kind)))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let totals = self
-            .groups
-            .iter()
-            .map(|g| g.concept_weights.iter().sum::<Score>())
-            .collect();
+        let totals = self.groups.each_ref().map(|g| {
+            g.as_ref()
+                .map_or(0.0, |g| g.concept_weights.iter().sum::<Score>())
+        });
         Ok(Box::new(CoverageWeight {
             clauses,
             groups: self.groups.clone(),
@@ -160,10 +179,18 @@ impl Query for CoverageQuery {
     }
 }
 
+/// The groups that are present, with their index.
+fn present(groups: &[Option<Group>; GroupId::COUNT]) -> impl Iterator<Item = (usize, &Group)> {
+    groups
+        .iter()
+        .enumerate()
+        .filter_map(|(g, group)| Some((g, group.as_ref()?)))
+}
+
 struct CoverageWeight {
     clauses: Vec<(Box<dyn Weight>, ClauseKind)>,
-    groups: Vec<Group>,
-    totals: Vec<Score>,
+    groups: [Option<Group>; GroupId::COUNT],
+    totals: [Score; GroupId::COUNT],
     exponent: Score,
     rescore_depth: usize,
 }
@@ -171,8 +198,8 @@ struct CoverageWeight {
 /// Per-document accumulators, reused across queries on a thread.
 #[derive(Default)]
 struct Accumulators {
-    sums: Vec<[Score; MAX_GROUPS]>,
-    matched: Vec<[u64; MAX_GROUPS]>,
+    sums: Vec<[Score; GroupId::COUNT]>,
+    matched: Vec<[u64; GroupId::COUNT]>,
     /// Documents touched, to reset only those.
     touched: Vec<DocId>,
 }
@@ -183,9 +210,9 @@ thread_local! {
 
 impl CoverageWeight {
     /// Combines a document's group sums and matched concepts.
-    fn combine(&self, sums: &[Score; MAX_GROUPS], matched: &[u64; MAX_GROUPS]) -> Score {
+    fn combine(&self, sums: &[Score; GroupId::COUNT], matched: &[u64; GroupId::COUNT]) -> Score {
         let mut total = 0.0;
-        for (g, group) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+        for (g, group) in present(&self.groups) {
             if matched[g] == 0 || self.totals[g] <= 0.0 {
                 continue;
             }
@@ -208,8 +235,8 @@ impl CoverageWeight {
             let mut acc = cell.borrow_mut();
             let max_doc = reader.max_doc() as usize;
             if acc.sums.len() < max_doc {
-                acc.sums.resize(max_doc, [0.0; MAX_GROUPS]);
-                acc.matched.resize(max_doc, [0; MAX_GROUPS]);
+                acc.sums.resize(max_doc, [0.0; GroupId::COUNT]);
+                acc.matched.resize(max_doc, [0; GroupId::COUNT]);
             }
             let Accumulators {
                 sums,
@@ -223,14 +250,12 @@ impl CoverageWeight {
                     extras.push(weight.as_ref());
                     continue;
                 };
-                if group >= MAX_GROUPS {
-                    continue;
-                }
+                let group = group.index();
                 let mut scorer = weight.scorer(reader, 1.0)?;
                 let mut doc = scorer.doc();
                 while doc != TERMINATED {
                     let d = doc as usize;
-                    if matched[d] == [0; MAX_GROUPS] {
+                    if matched[d] == [0; GroupId::COUNT] {
                         touched.push(doc);
                     }
                     sums[d][group] += scorer.score();
@@ -243,8 +268,8 @@ impl CoverageWeight {
             for &doc in touched.iter() {
                 let d = doc as usize;
                 scores.push((doc, self.combine(&sums[d], &matched[d])));
-                sums[d] = [0.0; MAX_GROUPS];
-                matched[d] = [0; MAX_GROUPS];
+                sums[d] = [0.0; GroupId::COUNT];
+                matched[d] = [0; GroupId::COUNT];
             }
             if !extras.is_empty() && !scores.is_empty() {
                 self.rescore(reader, &extras, &mut scores)?;
@@ -331,11 +356,11 @@ impl Weight for CoverageWeight {
             clauses,
             doc,
             groups: self.groups.clone(),
-            totals: self.totals.clone(),
+            totals: self.totals,
             exponent: self.exponent,
             boost,
-            sums: vec![0.0; self.groups.len()],
-            matched: vec![0; self.groups.len()],
+            sums: [0.0; GroupId::COUNT],
+            matched: [0; GroupId::COUNT],
         }))
     }
 
@@ -351,13 +376,13 @@ impl Weight for CoverageWeight {
 struct CoverageScorer {
     clauses: Vec<(Box<dyn Scorer>, ClauseKind)>,
     doc: DocId,
-    groups: Vec<Group>,
-    totals: Vec<Score>,
+    groups: [Option<Group>; GroupId::COUNT],
+    totals: [Score; GroupId::COUNT],
     exponent: Score,
     boost: Score,
     /// Scratch space reused across documents.
-    sums: Vec<Score>,
-    matched: Vec<u64>,
+    sums: [Score; GroupId::COUNT],
+    matched: [u64; GroupId::COUNT],
 }
 
 impl DocSet for CoverageScorer {
@@ -417,14 +442,14 @@ impl Scorer for CoverageScorer {
             let score = scorer.score();
             match *kind {
                 ClauseKind::Concept { group, concept } => {
-                    self.sums[group] += score;
-                    self.matched[group] |= 1 << concept;
+                    self.sums[group.index()] += score;
+                    self.matched[group.index()] |= 1 << concept;
                 }
                 ClauseKind::Extra => extra += score,
             }
         }
         let mut total = extra;
-        for (g, group) in self.groups.iter().enumerate() {
+        for (g, group) in present(&self.groups) {
             if self.matched[g] == 0 || self.totals[g] <= 0.0 {
                 continue;
             }
@@ -478,22 +503,25 @@ mod tests {
                 Clause {
                     query: term("invoice"),
                     kind: ClauseKind::Concept {
-                        group: 0,
+                        group: GroupId::Localized,
                         concept: 0,
                     },
                 },
                 Clause {
                     query: term("download"),
                     kind: ClauseKind::Concept {
-                        group: 0,
+                        group: GroupId::Localized,
                         concept: 1,
                     },
                 },
             ],
-            groups: vec![Group {
-                scale: 1.0,
-                concept_weights: vec![1.0, 1.0],
-            }],
+            groups: [
+                Some(Group {
+                    scale: 1.0,
+                    concept_weights: vec![1.0, 1.0],
+                }),
+                None,
+            ],
             exponent: 2.0,
             rescore_depth: 10,
         };

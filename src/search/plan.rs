@@ -22,7 +22,7 @@ use crate::locale::Language;
 use crate::curation::synonyms::Synonyms;
 
 use super::analyzers::QueryAnalyzers;
-use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, MAX_CONCEPTS};
+use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, GroupId, MAX_CONCEPTS};
 use super::expand;
 use super::snippet::Highlighter;
 
@@ -364,14 +364,13 @@ pub fn plan_reading(
     let concepts = expanded_concepts(reading, text, ctx, &dfs, &mut analyzers.localized)?;
     let mut clauses = Vec::new();
     let highlight = concept_clauses(&concepts, ctx, &dfs, &mut clauses)?;
-    let mut groups = vec![Group {
+    let localized = Group {
         scale: 1.0,
         concept_weights: concepts.iter().map(|c| c.weight).collect(),
-    }];
+    };
     proximity_clauses(&concepts, ctx, &mut clauses);
-    if let Some(english) = english_group(text, ctx, &dfs, &mut analyzers.english, &mut clauses)? {
-        groups.push(english);
-    }
+    let english = english_group(text, ctx, &dfs, &mut analyzers.english, &mut clauses)?;
+    let groups = [Some(localized), english];
     Ok(Plan {
         query: CoverageQuery {
             clauses,
@@ -541,7 +540,8 @@ fn concept_clauses(
             highlight.push((term_hash(term), c));
             for field in LOCALIZED_FIELDS {
                 let boost = ranking.field_weight(field) * term_weight * identifier;
-                push_term_clause(clauses, dfs, ctx.fields.text(field), term, boost, 0, c)?;
+                let field = ctx.fields.text(field);
+                push_term_clause(clauses, dfs, field, term, boost, GroupId::Localized, c)?;
             }
         }
         for (parts, form_weight) in &concept.compounds {
@@ -604,7 +604,7 @@ fn english_group(
     for (c, concept) in concepts.iter_mut().enumerate() {
         concept.weight = concept_weight(dfs, &[field], concept, num_docs)?;
         for (term, term_weight) in &concept.terms {
-            push_term_clause(clauses, dfs, field, term, *term_weight, 1, c)?;
+            push_term_clause(clauses, dfs, field, term, *term_weight, GroupId::English, c)?;
         }
     }
     // On a dictionary-segmented locale (Japanese, Korean, Chinese), a query
@@ -632,7 +632,7 @@ fn push_term_clause(
     field: Field,
     term: &str,
     boost: f32,
-    group: usize,
+    group: GroupId,
     concept: usize,
 ) -> tantivy::Result<()> {
     if dfs.get(field, term)? == 0 {
@@ -675,7 +675,10 @@ fn push_conjunction_clause(
     }
     clauses.push(Clause {
         query: Box::new(BoostQuery::new(Box::new(BooleanQuery::new(must)), boost)),
-        kind: ClauseKind::Concept { group: 0, concept },
+        kind: ClauseKind::Concept {
+            group: GroupId::Localized,
+            concept,
+        },
     });
     Ok(())
 }
