@@ -489,10 +489,6 @@ impl Vectors {
         }))
     }
 
-    pub fn dimensions(&self) -> usize {
-        self.dimensions
-    }
-
     pub fn rows(&self) -> usize {
         self.rows.len()
     }

@@ -298,18 +298,6 @@ impl Reading {
     }
 }
 
-/// Plans `text` against one locale index: the localized words (each a
-/// concept with its alternatives, weighted by IDF), their proximity, and an
-/// English reading of the query against the `english` field.
-pub fn plan(
-    text: &str,
-    ctx: &Context<'_>,
-    analyzers: &mut QueryAnalyzers,
-) -> tantivy::Result<Plan> {
-    let reading = read(text, ctx, analyzers)?;
-    plan_reading(&reading, text, ctx, analyzers)
-}
-
 /// Reads `text` in one locale index (see [`Reading`]): the query's concepts
 /// in the locale's analysis with curated synonyms, IDF weights and the
 /// identifier bonus, unknown words not yet expanded.
