@@ -15,7 +15,15 @@ use super::segment::{Segmenter, TokenSink};
 
 fn jieba() -> &'static Arc<Jieba> {
     static JIEBA: OnceLock<Arc<Jieba>> = OnceLock::new();
-    JIEBA.get_or_init(|| Arc::new(Jieba::new()))
+    JIEBA.get_or_init(|| {
+        let started = std::time::Instant::now();
+        let jieba = Arc::new(Jieba::new());
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "dictionary loaded: jieba (Chinese)"
+        );
+        jieba
+    })
 }
 
 /// Function words and question words that carry no topic.
@@ -115,17 +123,16 @@ static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
-/// Chinese segmenter; clones share the dictionary.
+/// Chinese segmenter; clones share the dictionary, loaded when the first
+/// text is segmented.
 #[derive(Clone)]
 pub struct ChineseSegmenter {
-    jieba: Arc<Jieba>,
+    jieba: Option<Arc<Jieba>>,
 }
 
 impl ChineseSegmenter {
     pub fn new() -> Self {
-        ChineseSegmenter {
-            jieba: Arc::clone(jieba()),
-        }
+        ChineseSegmenter { jieba: None }
     }
 }
 
@@ -137,7 +144,8 @@ impl Default for ChineseSegmenter {
 
 impl Segmenter for ChineseSegmenter {
     fn segment(&mut self, run: &str, offset: usize, sink: &mut TokenSink<'_>) {
-        for word in self.jieba.cut(run, true) {
+        let jieba = self.jieba.get_or_insert_with(|| Arc::clone(jieba()));
+        for word in jieba.cut(run, true) {
             let text = word.word;
             if STOP_WORDS.contains(text) || !text.chars().any(char::is_alphanumeric) {
                 continue;
@@ -160,7 +168,7 @@ impl Segmenter for ChineseSegmenter {
                 }
                 for i in 0..=chars - len {
                     let gram = &text[bounds[i]..bounds[i + len]];
-                    if self.jieba.has_word(gram) && !STOP_WORDS.contains(gram) {
+                    if jieba.has_word(gram) && !STOP_WORDS.contains(gram) {
                         sink.alternative(gram, from + bounds[i], from + bounds[i + len], position);
                     }
                 }

@@ -27,8 +27,13 @@ struct Ipadic {
 fn ipadic() -> &'static Ipadic {
     static IPADIC: OnceLock<Ipadic> = OnceLock::new();
     IPADIC.get_or_init(|| {
+        let started = std::time::Instant::now();
         let dictionary = load_dictionary("embedded://ipadic")
             .expect("IPADIC is embedded at build time (feature embed-ipadic)");
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "dictionary loaded: IPADIC (Japanese)"
+        );
         Ipadic {
             normal: LinderaSegmenter::new(Mode::Normal, dictionary.clone(), None),
             decompose: LinderaSegmenter::new(Mode::Decompose(Penalty::default()), dictionary, None),
@@ -39,20 +44,32 @@ fn ipadic() -> &'static Ipadic {
 /// Nouns at least this many characters long are also offered decomposed.
 const DECOMPOSE_MIN_CHARS: usize = 4;
 
-/// Japanese segmenter. Cheap to clone: the dictionary is shared, each clone
-/// keeps its own lattice buffers.
+/// Japanese segmenter. Cheap to make and to clone: the dictionary is loaded
+/// (once per process) when the first text is segmented, not when the
+/// analyzer is built, so that opening a Japanese index costs no dictionary
+/// until it is searched; each instance keeps its own lattice buffers.
 pub struct JapaneseSegmenter {
+    workers: Option<Workers>,
+}
+
+struct Workers {
     normal: SegmentWorker,
     decompose: SegmentWorker,
 }
 
 impl JapaneseSegmenter {
     pub fn new() -> Self {
-        let ipadic = ipadic();
-        JapaneseSegmenter {
-            normal: ipadic.normal.new_worker(),
-            decompose: ipadic.decompose.new_worker(),
-        }
+        JapaneseSegmenter { workers: None }
+    }
+
+    fn workers(&mut self) -> &mut Workers {
+        self.workers.get_or_insert_with(|| {
+            let ipadic = ipadic();
+            Workers {
+                normal: ipadic.normal.new_worker(),
+                decompose: ipadic.decompose.new_worker(),
+            }
+        })
     }
 }
 
@@ -147,7 +164,8 @@ static STOP_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
 
 impl Segmenter for JapaneseSegmenter {
     fn segment(&mut self, run: &str, offset: usize, sink: &mut TokenSink<'_>) {
-        let Ok(tokens) = self.normal.segment(run) else {
+        let workers = self.workers();
+        let Ok(tokens) = workers.normal.segment(run) else {
             return;
         };
         for token in tokens {
@@ -171,7 +189,13 @@ impl Segmenter for JapaneseSegmenter {
             }
             let position = sink.word(text, offset + from, offset + to);
             if matches!(keep, Keep::Noun) && surface.chars().count() >= DECOMPOSE_MIN_CHARS {
-                decompose(&mut self.decompose, &surface, offset + from, position, sink);
+                decompose(
+                    &mut workers.decompose,
+                    &surface,
+                    offset + from,
+                    position,
+                    sink,
+                );
             }
         }
     }

@@ -22,22 +22,26 @@ use super::segment::{Segmenter, TokenSink};
 fn ko_dic() -> &'static LinderaSegmenter {
     static KO_DIC: OnceLock<LinderaSegmenter> = OnceLock::new();
     KO_DIC.get_or_init(|| {
+        let started = std::time::Instant::now();
         let dictionary = load_dictionary("embedded://ko-dic")
             .expect("ko-dic is embedded at build time (feature embed-ko-dic)");
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "dictionary loaded: ko-dic (Korean)"
+        );
         LinderaSegmenter::new(Mode::Normal, dictionary, None)
     })
 }
 
 /// Korean segmenter; clones share the dictionary and own their buffers.
+/// The dictionary is loaded when the first text is segmented.
 pub struct KoreanSegmenter {
-    worker: SegmentWorker,
+    worker: Option<SegmentWorker>,
 }
 
 impl KoreanSegmenter {
     pub fn new() -> Self {
-        KoreanSegmenter {
-            worker: ko_dic().new_worker(),
-        }
+        KoreanSegmenter { worker: None }
     }
 }
 
@@ -77,7 +81,8 @@ const MIN_PART_CHARS: usize = 2;
 
 impl Segmenter for KoreanSegmenter {
     fn segment(&mut self, run: &str, offset: usize, sink: &mut TokenSink<'_>) {
-        let Ok(tokens) = self.worker.segment(run) else {
+        let worker = self.worker.get_or_insert_with(|| ko_dic().new_worker());
+        let Ok(tokens) = worker.segment(run) else {
             return;
         };
         for token in tokens {

@@ -205,6 +205,10 @@ pub struct Engine {
     ranking: Ranking,
     /// Query embedding, when an embedder is configured.
     semantic: Option<semantic::Semantic>,
+    /// Load a locale's dictionaries when its index loads (a server, whose
+    /// first reader should not wait), rather than when it is first searched
+    /// (a command that answers one query).
+    preload: bool,
 }
 
 impl Engine {
@@ -214,14 +218,28 @@ impl Engine {
         Self::open_with(dir, None)
     }
 
-    /// [`Engine::open`] with semantic matching through `embedder`.
+    /// [`Engine::open`] with semantic matching through `embedder`. Each
+    /// locale's analyzer dictionaries are loaded as its index loads.
     pub fn open_with(dir: IndexDir, embedder: Option<Arc<dyn Embedder>>) -> Engine {
+        Self::open_inner(dir, embedder, true)
+    }
+
+    /// [`Engine::open_with`] for a process that answers a query or two (the
+    /// command line): a locale's dictionaries are loaded when a query is
+    /// first analyzed in it, so that a Latin-script search never loads the
+    /// Japanese and Korean ones.
+    pub fn open_lazily(dir: IndexDir, embedder: Option<Arc<dyn Embedder>>) -> Engine {
+        Self::open_inner(dir, embedder, false)
+    }
+
+    fn open_inner(dir: IndexDir, embedder: Option<Arc<dyn Embedder>>, preload: bool) -> Engine {
         let engine = Engine {
             dir,
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             curated: ArcSwap::from_pointee(Curated::default()),
             ranking: Ranking::default(),
             semantic: embedder.map(semantic::Semantic::new),
+            preload,
         };
         engine.reload();
         engine
@@ -283,8 +301,10 @@ impl Engine {
             let embedder = self.semantic.as_ref().map(|s| s.identity());
             match LocaleIndex::open(&self.dir, &locale, embedder) {
                 Ok(Some(li)) => {
-                    for language in [li.language, Language::ORIGINALS, Language::Other] {
-                        analysis::preload(language);
+                    if self.preload {
+                        for language in [li.language, Language::ORIGINALS, Language::Other] {
+                            analysis::preload(language);
+                        }
                     }
                     tracing::info!(locale = %locale, generation = li.generation, documents = li.documents, "index loaded");
                     next.insert(locale, Arc::new(li));
