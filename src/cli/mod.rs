@@ -3,6 +3,7 @@
 mod progress;
 mod render;
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,7 @@ pub struct AnalyticsArgs {
     /// Last day, YYYY-MM-DD (UTC, inclusive).
     #[arg(long)]
     pub to: Option<String>,
+    /// Rows to show.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
     /// Print the report as JSON.
@@ -116,14 +118,24 @@ pub struct IndexArgs {
 }
 
 #[derive(Debug, Args)]
+// The embedder flags that only matter to a build (passage batches and
+// parallel requests; the passage prefix is recorded with the vectors) are
+// hidden from the commands that embed only queries, still accepted.
+#[command(
+    mut_arg("batch", |a| a.hide(true)),
+    mut_arg("concurrency", |a| a.hide(true)),
+    mut_arg("passage_prefix", |a| a.hide(true))
+)]
 pub struct SearchArgs {
     #[command(flatten)]
     pub index_dir: IndexDirArg,
     /// Locale to search (e.g. ja-jp); detected from the query if absent.
     #[arg(long)]
     pub locale: Option<Locale>,
+    /// Results to show (1 to 100).
     #[arg(long, default_value_t = limits::SEARCH_LIMIT.default)]
     pub limit: usize,
+    /// Results to skip first, for the next page (0 to 10000).
     #[arg(long, default_value_t = limits::SEARCH_OFFSET.default)]
     pub offset: usize,
     /// Only articles with this metadata value, as FACET=VALUE (repeatable;
@@ -146,6 +158,14 @@ pub struct SearchArgs {
 }
 
 #[derive(Debug, Args)]
+// The embedder flags that only matter to a build (passage batches and
+// parallel requests; the passage prefix is recorded with the vectors) are
+// hidden from the commands that embed only queries, still accepted.
+#[command(
+    mut_arg("batch", |a| a.hide(true)),
+    mut_arg("concurrency", |a| a.hide(true)),
+    mut_arg("passage_prefix", |a| a.hide(true))
+)]
 pub struct EvalArgs {
     #[command(flatten)]
     pub index_dir: IndexDirArg,
@@ -228,11 +248,42 @@ pub fn main() -> ExitCode {
     );
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`| head`, `| grep -q`): not an
+        // error, as for any Unix filter (ripgrep's way).
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes `text` to stdout. Unlike `print!`, a closed pipe is an error to
+/// return (see [`is_broken_pipe`]), not a panic.
+fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// [`emit`] and a newline.
+fn emit_line(text: &str) -> std::io::Result<()> {
+    emit(text)?;
+    emit("\n")
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Logs go to stderr; `KENSAKU_LOG` takes a tracing filter (`info`, `kensaku=debug`).
@@ -312,9 +363,9 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit_line(&serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", render::build_report(&report, &corpus, &dir));
+        emit(&render::build_report(&report, &corpus, &dir))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -327,7 +378,7 @@ fn open_engine(
     let embedder = embedder
         .resolve()
         .map(|config| Arc::new(HttpEmbedder::new(config)) as Arc<dyn crate::embed::Embedder>);
-    let engine = Engine::open_with(IndexDir::new(&dir.index_dir), embedder);
+    let engine = Engine::open_lazily(IndexDir::new(&dir.index_dir), embedder);
     // Problems with the curated files are logged (warnings) by load().
     engine.set_curation(curation.load());
     anyhow::ensure!(
@@ -350,10 +401,10 @@ fn search_command(args: SearchArgs) -> anyhow::Result<ExitCode> {
     };
     let response = engine.search(&request)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        emit_line(&serde_json::to_string_pretty(&response)?)?;
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", render::search_response(&response, color));
+        emit(&render::search_response(&response, color))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -382,9 +433,9 @@ fn eval_command(args: EvalArgs) -> anyhow::Result<ExitCode> {
         let grid = read_grid(grid)?;
         let cv = eval::cross_validate(&mut engine, &judgments, &grid, folds, options)?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&cv)?);
+            emit_line(&serde_json::to_string_pretty(&cv)?)?;
         } else {
-            print!("{}", cv.table());
+            emit(&cv.table())?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -413,11 +464,11 @@ fn read_grid(grid: &str) -> anyhow::Result<Vec<(String, Ranking)>> {
 
 fn print_report(report: &eval::Report, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        emit_line(&serde_json::to_string_pretty(report)?)?;
     } else {
-        print!("{}", report.table());
+        emit(&report.table())?;
         if args.misses {
-            print!("{}", render::misses(report));
+            emit(&render::misses(report))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -478,9 +529,9 @@ fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
     };
     let report = Store::open(&dir)?.report(kind, &filter)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit_line(&serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", render::analytics(&report));
+        emit(&render::analytics(&report))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -488,8 +539,10 @@ fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
 fn analyze_command(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
     let mut analyzer = analysis::build(args.locale.language());
+    let mut out = String::new();
     for token in analysis::analyze(&mut analyzer, &text) {
-        println!(
+        let _ = writeln!(
+            out,
             "{:>3}  {:<20} {:>4}..{:<4} {}",
             token.position,
             token.text,
@@ -498,5 +551,6 @@ fn analyze_command(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             &text[token.offset_from..token.offset_to]
         );
     }
+    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ mod analysis;
 mod analytics;
 mod bad_input;
 mod browser;
+mod cli;
 mod corpus;
 mod curation;
 mod hybrid;
