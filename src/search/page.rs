@@ -3,11 +3,13 @@
 //!
 //! Snippets are cut for the returned page only.
 
+use crate::analysis;
 use crate::index::hitstore::HitRecord;
 use crate::index::stored::{SectionTable, StoredSection};
 
 use crate::curation::pins::PinRule;
 
+use super::analyzers;
 use super::merge::Merged;
 use super::run::{Candidate, LocaleResult};
 use super::snippet::{self, Shape};
@@ -113,7 +115,17 @@ fn hit(result: &LocaleResult, record: &HitRecord<'_>, candidate: Candidate) -> H
         within.clone(),
     );
     if !cut.matched && within.is_none() && !record.description.is_empty() {
-        cut.text = snippet::plain(record.description, shape);
+        // The body does not hold the query's words: the description may
+        // (analyzed now: a short text, only for such hits).
+        let mut analyzer = analyzers::take(index.language);
+        let tokens = analysis::analyze(&mut analyzer, record.description);
+        cut.text = snippet::marked(
+            record.description,
+            &tokens,
+            &plan.highlight,
+            &weights,
+            shape,
+        );
     }
     let section = cut.section.and_then(|i| sections.get(i));
     Hit {

@@ -236,6 +236,9 @@ pub struct Reading {
     typing: Option<(String, usize)>,
     /// Document frequencies looked up so far, kept for the plan.
     doc_freqs: Vec<(Field, String, u64)>,
+    /// The fields a word must be in to be known (the body and title):
+    /// an unknown word gets typo forms.
+    known_in: [Field; 2],
     /// Whether the plan expands unknown words (see [`Reading::foreign`]).
     expands: bool,
 }
@@ -287,7 +290,9 @@ impl Reading {
 
     /// Whether `term` occurs in the body or title (looked up while reading).
     fn is_known(&self, term: &str) -> bool {
-        self.doc_freqs.iter().any(|(_, t, df)| t == term && *df > 0)
+        self.doc_freqs
+            .iter()
+            .any(|(field, t, df)| self.known_in.contains(field) && t == term && *df > 0)
     }
 
     /// Whether `concept` covers the word being typed, which gets completions.
@@ -318,12 +323,11 @@ pub fn read(
     if let Some(synonyms) = ctx.synonyms {
         add_synonyms(&mut concepts, synonyms, ranking.synonym);
     }
-    let body_title = body_and_title(ctx);
     for concept in &mut concepts {
         // Weighing looks up every form in the body and title, which
         // `Reading::is_known` then reads.
         concept.identifier = looks_like_identifier(&text[concept.from..concept.to]);
-        concept.weight = weight(&dfs, &body_title, concept, num_docs, ranking)?;
+        concept.weight = weight(&dfs, ctx, concept, num_docs)?;
     }
     let typing = !text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
     Ok(Reading {
@@ -336,6 +340,7 @@ pub fn read(
         words,
         concepts,
         doc_freqs: dfs.known.into_inner(),
+        known_in: body_and_title(ctx),
         expands: true,
     })
 }
@@ -379,17 +384,31 @@ fn body_and_title(ctx: &Context<'_>) -> [Field; 2] {
     ]
 }
 
-/// A concept's weight: its IDF, times the identifier bonus.
+/// The localized fields besides the body and title.
+fn other_localized_fields(ctx: &Context<'_>) -> [Field; 3] {
+    [
+        ctx.fields.text(TextField::Headings),
+        ctx.fields.text(TextField::Description),
+        ctx.fields.text(TextField::Keywords),
+    ]
+}
+
+/// A concept's weight: its IDF in the body and title, times the identifier
+/// bonus. A word no body or title holds weighs its IDF in the other fields
+/// that can match it (headings, description, keywords): a word an article
+/// holds always scores it.
 fn weight(
     dfs: &DocFreqs<'_>,
-    body_title: &[Field],
+    ctx: &Context<'_>,
     concept: &Concept,
     num_docs: u64,
-    ranking: &Ranking,
 ) -> tantivy::Result<f32> {
-    let idf = concept_weight(dfs, body_title, concept, num_docs)?;
+    let mut idf = concept_weight(dfs, &body_and_title(ctx), concept, num_docs)?;
+    if idf == 0.0 {
+        idf = concept_weight(dfs, &other_localized_fields(ctx), concept, num_docs)?;
+    }
     Ok(if concept.identifier {
-        idf * ranking.identifier
+        idf * ctx.ranking.identifier
     } else {
         idf
     })
@@ -449,7 +468,7 @@ fn expanded_concepts(
             }
         }
         if concept.terms.len() > before || !concept.compounds.is_empty() {
-            concept.weight = weight(dfs, &body_title, concept, num_docs, ranking)?;
+            concept.weight = weight(dfs, ctx, concept, num_docs)?;
         }
     }
     Ok(concepts)

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::html::Highlighted;
 use crate::index::hitstore;
-use crate::index::stored::{StoredSection, TermVector};
+use crate::index::stored::{StoredSection, TermVector, term_hash};
 
 /// How to cut a language's snippets: from its
 /// [registry row](crate::language::LanguageSpec).
@@ -78,6 +78,12 @@ impl Highlighter {
 
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// The concept whose term hashes to `hash`, if the query has one.
+    fn concept_of(&self, hash: u32) -> Option<usize> {
+        let i = self.terms.binary_search_by_key(&hash, |(h, _)| *h).ok()?;
+        Some(self.terms[i].1)
     }
 }
 
@@ -417,6 +423,36 @@ fn push_line(text: &str, out: &mut String) {
 pub fn plain(text: &str, shape: Shape) -> Highlighted {
     let (start, end) = cut(text, &[], 0, 0, shape);
     render(text, start, end, &[], false, false)
+}
+
+/// A short text with no term vector (an article's description), cut to
+/// about `shape.chars` characters around the query's words in it and with
+/// them marked: `tokens` are the text analyzed as the index analyzes it.
+pub fn marked(
+    text: &str,
+    tokens: &[tantivy::tokenizer::Token],
+    highlight: &Highlighter,
+    concept_weights: &[f32],
+    shape: Shape,
+) -> Highlighted {
+    let mut marks: Vec<Mark> = tokens
+        .iter()
+        .filter(|t| t.offset_from < t.offset_to && t.offset_to <= text.len())
+        .filter_map(|t| {
+            Some(Mark {
+                start: t.offset_from,
+                end: t.offset_to,
+                concept: highlight.concept_of(term_hash(&t.text))?,
+            })
+        })
+        .collect();
+    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let marks = merge_overlapping(marks);
+    let (start, end) = match best_window(text.as_bytes(), &marks, concept_weights, shape.chars) {
+        Some((first, last)) => cut(text, &marks, first, last, shape),
+        None => cut(text, &[], 0, 0, shape),
+    };
+    render(text, start, end, &marks, false, false)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod corpus;
 mod curation;
+mod demo;
 mod hybrid;
 mod hybrid_model;
 mod openapi_fuzz;
