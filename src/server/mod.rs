@@ -4,6 +4,7 @@
 //! This is the only module that knows about HTTP; it maps requests onto
 //! [`crate::search::Engine`] and [`crate::index`] and their results onto JSON.
 
+mod access;
 mod admin;
 pub mod config;
 mod error;
@@ -18,10 +19,8 @@ mod routes;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{Compress, Condition, DefaultHeaders, Next, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 
@@ -155,7 +154,6 @@ fn http_server(
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     ApiError::bad_request("invalid_path", e.to_string()).into()
                 }))
-                .wrap(from_fn(record_metrics))
                 .wrap(Condition::new(
                     rate_limit.is_some(),
                     from_fn(ratelimit::limit),
@@ -170,8 +168,7 @@ fn http_server(
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY")),
                 )
-                .wrap(from_fn(request_id_header))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(from_fn(access::observe))
                 .configure(routes_config)
         })
         .workers(config.workers)
@@ -297,69 +294,6 @@ fn query_error(
         format!("invalid query string: {error}"),
     )
     .into()
-}
-
-/// Counts requests and their latency per route pattern (not per path, so
-/// that `/articles/…` ids cannot blow up the number of series).
-async fn record_metrics(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let state = request.app_data::<web::Data<AppState>>().cloned();
-    let method = request.method().to_string();
-    let response = next.call(request).await?;
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
-    let status = response.status().as_u16();
-    let elapsed = started.elapsed();
-    if let Some(state) = state {
-        let status = status.to_string();
-        state
-            .metrics
-            .requests
-            .with_label_values(&[route.as_str(), method.as_str(), status.as_str()])
-            .inc();
-        state
-            .metrics
-            .latency
-            .with_label_values(&[route.as_str()])
-            .observe(elapsed.as_secs_f64());
-    }
-    // One structured line per request, inside TracingLogger's span (which
-    // carries the request id).
-    tracing::info!(
-        method = %method,
-        path = %response.request().path(),
-        route = %route,
-        status,
-        micros = elapsed.as_micros() as u64,
-        "request"
-    );
-    Ok(response)
-}
-
-/// Returns the request id that tracing-actix-web assigned, so that a client
-/// report can be matched with the server's log line.
-async fn request_id_header(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    use actix_web::HttpMessage as _;
-    let id = request
-        .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| id.to_string());
-    let mut response = next.call(request).await?;
-    if let Some(id) = id.and_then(|id| actix_web::http::header::HeaderValue::from_str(&id).ok()) {
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("x-request-id"),
-            id,
-        );
-    }
-    Ok(response)
 }
 
 /// Polls the index folder for generations published by another process (an
