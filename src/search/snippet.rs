@@ -87,10 +87,6 @@ impl Highlighter {
     }
 }
 
-fn is_boundary(bytes: &[u8], i: usize) -> bool {
-    i == bytes.len() || (i < bytes.len() && (bytes[i] & 0xC0) != 0x80)
-}
-
 /// Builds the snippet of `body` (the article's text as stored, possibly
 /// untrusted bytes) for the query described by `highlight`.
 ///
@@ -128,6 +124,10 @@ pub fn snippet(
     let local: Vec<Mark> = marks
         .iter()
         .filter(|m| m.start >= region_start && m.end <= region_end)
+        .filter(|m| {
+            region.is_char_boundary(m.start - region_start)
+                && region.is_char_boundary(m.end - region_start)
+        })
         .map(|m| Mark {
             start: m.start - region_start,
             end: m.end - region_start,
@@ -169,17 +169,16 @@ pub fn snippet(
 }
 
 /// The query's matches in `body`, from its term vector: sorted, merged
-/// where they overlap, on character boundaries.
+/// where they overlap, within the body. Not yet checked to fall on
+/// character boundaries: that needs the body's bytes at every match, which
+/// for a long article are many pages of memory; [`snippet`] checks the
+/// marks of the region it reads.
 fn find_marks(body: &[u8], termvec: &[u8], highlight: &Highlighter) -> Vec<Mark> {
     let mut marks: Vec<Mark> = Vec::new();
     for &(hash, concept) in &highlight.terms {
         for occurrence in TermVector::occurrences(termvec, hash) {
             let (start, end) = (occurrence.start as usize, occurrence.end as usize);
-            let valid = start < end
-                && end <= body.len()
-                && is_boundary(body, start)
-                && is_boundary(body, end);
-            if valid {
+            if start < end && end <= body.len() {
                 marks.push(Mark {
                     start,
                     end,
