@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Dumps every judged query's top 10 (ids and scores) from a running kensaku.
+"""Dumps every judged query's top 10 (ids, scores, sections and snippets) from a running kensaku.
 
     bench/rankings/dump.py http://127.0.0.1:7700 ../shared/eval/dev.jsonl ../shared/eval/dev2.jsonl > a.jsonl
     diff a.jsonl b.jsonl      # a refactor must leave this empty
@@ -7,7 +7,7 @@
 Each judged line is sent three ways: with its locale, without one (the
 locale detected), and, for en-us lines, to ja-jp, zh-cn and ko-kr
 (cross-language). One JSON line per request: the request and the ranked
-(locale, id, score, section) of its hits.
+(locale, id, score, section, snippet) of its hits.
 """
 import json
 import sys
@@ -25,7 +25,10 @@ def search(query, locale):
     url = f"{base}/search?{urllib.parse.urlencode(params)}"
     with urllib.request.urlopen(url, timeout=30) as response:
         body = json.load(response)
-    hits = [[h["locale"], h["id"], h["score"], h.get("section")] for h in body["hits"]]
+    hits = [
+        [h["locale"], h["id"], h["score"], h.get("section"), h["snippet"]]
+        for h in body["hits"]
+    ]
     return {"total": body["total"], "hits": hits}
 
 

@@ -23,7 +23,9 @@
 use std::fmt;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+use tantivy::{
+    DocAddress, DocId, DocSet, Score, Searcher, SeekDangerResult, SegmentReader, TERMINATED,
+};
 
 /// Concepts per group are tracked in a `u64` bit set.
 pub const MAX_CONCEPTS: usize = 64;
@@ -160,6 +162,19 @@ impl CoverageQuery {
 
 impl Query for CoverageQuery {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        self.weight_rescoring(enable_scoring, self.rescore_depth)
+    }
+}
+
+impl CoverageQuery {
+    /// The query's weight, its extra clauses rescoring the best
+    /// `rescore_depth` documents per segment (the query is not copied to
+    /// change its depth).
+    pub fn weight_rescoring(
+        &self,
+        enable_scoring: EnableScoring<'_>,
+        rescore_depth: usize,
+    ) -> tantivy::Result<Box<dyn Weight>> {
         let clauses = self
             .clauses
             .iter()
@@ -174,7 +189,7 @@ impl Query for CoverageQuery {
             groups: self.groups.clone(),
             totals,
             exponent: self.exponent,
-            rescore_depth: self.rescore_depth,
+            rescore_depth,
         }))
     }
 }
@@ -292,18 +307,35 @@ impl CoverageWeight {
             best.truncate(depth);
         }
         best.sort_unstable();
+        // Each extra is asked about the best documents only, in doc order,
+        // with tantivy's `seek_danger`: a phrase is checked at the document
+        // asked about, never searched for beyond it (a plain `seek` scans on
+        // to the next match, reading positions all the way, possibly to the
+        // end of the segment).
         for weight in extras {
-            let mut scorer = weight.scorer(reader, 1.0)?;
-            for &i in &best {
+            let Some(&first) = best.first() else {
+                break;
+            };
+            let (mut found, mut scorer) = weight.scorer_danger(reader, scores[first].0, 1.0)?;
+            // No document of the extra is before this one.
+            let mut lower_bound = 0;
+            for (n, &i) in best.iter().enumerate() {
                 let doc = scores[i].0;
-                if scorer.doc() > doc {
-                    continue;
+                if n > 0 {
+                    if doc < lower_bound {
+                        continue;
+                    }
+                    found = scorer.seek_danger(doc);
                 }
-                if scorer.seek(doc) == TERMINATED {
+                match found {
+                    SeekDangerResult::Found => {
+                        scores[i].1 += scorer.score();
+                        lower_bound = doc + 1;
+                    }
+                    SeekDangerResult::SeekLowerBound(bound) => lower_bound = bound,
+                }
+                if lower_bound == TERMINATED {
                     break;
-                }
-                if scorer.doc() == doc {
-                    scores[i].1 += scorer.score();
                 }
             }
         }

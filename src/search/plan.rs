@@ -13,6 +13,8 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, Token};
 use tantivy::{Searcher, Term};
 
+use rustc_hash::FxHashMap;
+
 use crate::analysis;
 use crate::index::schema::{Fields, TextField};
 use crate::index::stored::term_hash;
@@ -161,6 +163,10 @@ pub struct Plan {
     /// [`recognition`]. Tells the language of a query better than n-grams do
     /// on short text.
     pub recognition: f32,
+    /// The document frequencies planning looked up: every term of every
+    /// clause. Scoring reads them instead of walking the term dictionaries
+    /// again ([`super::run`]).
+    pub doc_freqs: TermStats,
 }
 
 impl Plan {
@@ -179,16 +185,42 @@ pub struct Context<'a> {
     pub synonyms: Option<&'a Synonyms>,
 }
 
+/// Document frequencies of terms, by field: what a query's planning looked
+/// up in one locale index.
+#[derive(Debug, Clone, Default)]
+pub struct TermStats {
+    by_field: Vec<(Field, FxHashMap<String, u64>)>,
+}
+
+impl TermStats {
+    /// The document frequency of `term` in `field`, if it was looked up.
+    pub fn get(&self, field: Field, term: &str) -> Option<u64> {
+        let (_, terms) = self.by_field.iter().find(|(f, _)| *f == field)?;
+        terms.get(term).copied()
+    }
+
+    fn insert(&mut self, field: Field, term: &str, df: u64) {
+        let slot = match self.by_field.iter().position(|(f, _)| *f == field) {
+            Some(i) => i,
+            None => {
+                self.by_field.push((field, FxHashMap::default()));
+                self.by_field.len() - 1
+            }
+        };
+        self.by_field[slot].1.insert(term.to_string(), df);
+    }
+}
+
 /// Document frequencies looked up once per query: planning asks for the
 /// same (field, term) several times, and each lookup walks the term
 /// dictionaries of every segment.
 struct DocFreqs<'a> {
     searcher: &'a Searcher,
-    known: std::cell::RefCell<Vec<(Field, String, u64)>>,
+    known: std::cell::RefCell<TermStats>,
 }
 
 impl<'a> DocFreqs<'a> {
-    fn new(searcher: &'a Searcher, known: Vec<(Field, String, u64)>) -> Self {
+    fn new(searcher: &'a Searcher, known: TermStats) -> Self {
         DocFreqs {
             searcher,
             known: std::cell::RefCell::new(known),
@@ -196,18 +228,13 @@ impl<'a> DocFreqs<'a> {
     }
 
     fn get(&self, field: Field, term: &str) -> tantivy::Result<u64> {
-        if let Some((_, _, df)) = self
-            .known
-            .borrow()
-            .iter()
-            .find(|(f, t, _)| *f == field && t == term)
-        {
-            return Ok(*df);
+        if let Some(df) = self.known.borrow().get(field, term) {
+            return Ok(df);
         }
         let df = self
             .searcher
             .doc_freq(&Term::from_field_text(field, term))?;
-        self.known.borrow_mut().push((field, term.to_string(), df));
+        self.known.borrow_mut().insert(field, term, df);
         Ok(df)
     }
 
@@ -235,7 +262,7 @@ pub struct Reading {
     /// The word being typed, normalized, with its byte offset.
     typing: Option<(String, usize)>,
     /// Document frequencies looked up so far, kept for the plan.
-    doc_freqs: Vec<(Field, String, u64)>,
+    doc_freqs: TermStats,
     /// The fields a word must be in to be known (the body and title):
     /// an unknown word gets typo forms.
     known_in: [Field; 2],
@@ -290,9 +317,9 @@ impl Reading {
 
     /// Whether `term` occurs in the body or title (looked up while reading).
     fn is_known(&self, term: &str) -> bool {
-        self.doc_freqs
+        self.known_in
             .iter()
-            .any(|(field, t, df)| self.known_in.contains(field) && t == term && *df > 0)
+            .any(|&field| self.doc_freqs.get(field, term).is_some_and(|df| df > 0))
     }
 
     /// Whether `concept` covers the word being typed, which gets completions.
@@ -311,7 +338,7 @@ pub fn read(
     ctx: &Context<'_>,
     analyzers: &mut QueryAnalyzers,
 ) -> tantivy::Result<Reading> {
-    let dfs = DocFreqs::new(ctx.searcher, Vec::new());
+    let dfs = DocFreqs::new(ctx.searcher, TermStats::default());
     let words = analysis::analyze(&mut analyzers.plain, text);
     let ranking = ctx.ranking;
     let num_docs = ctx.searcher.num_docs().max(1);
@@ -374,6 +401,7 @@ pub fn plan_reading(
         highlight,
         recognition: recognition(&reading.words, &concepts, ctx.language),
         concepts,
+        doc_freqs: dfs.known.into_inner(),
     })
 }
 

@@ -4,15 +4,19 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Score, Term};
+use std::cell::RefCell;
+
+use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Score, Searcher, Term};
 
 use super::LocaleIndex;
 use super::facets::FacetCounter;
 use super::fusion::{self, Fusion, SemanticCandidate};
-use super::plan::Plan;
+use super::plan::{Plan, TermStats};
 use super::route::{Pivot, Target};
 use super::types::{Facets, Filter, SearchError, SearchRequest, SemanticStatus};
 
@@ -140,19 +144,79 @@ fn lexical_in(
     if plan.is_empty() {
         return Ok((Vec::new(), 0, Facets::default()));
     }
-    let mut coverage = plan.query.clone();
     // Pages stay consistent: every returned document is rescored.
-    coverage.rescore_depth = coverage.rescore_depth.max(depth);
-    let query = filtered(Box::new(coverage), &request.filters, index)?;
-    let (top, total, facets) = index.searcher().search(
-        &query,
-        &(
-            TopDocs::with_limit(depth).order_by_score(),
-            Count,
-            FacetCounter,
-        ),
-    )?;
+    let rescore_depth = plan.query.rescore_depth.max(depth);
+    let collectors = (
+        TopDocs::with_limit(depth).order_by_score(),
+        Count,
+        FacetCounter,
+    );
+    let searcher = index.searcher();
+    let statistics = PlanStatistics::new(&searcher, &plan.doc_freqs);
+    let (top, total, facets) = if request.filters.is_empty() {
+        let scoring = EnableScoring::enabled_from_statistics_provider(&statistics, &searcher);
+        let weight = plan.query.weight_rescoring(scoring, rescore_depth)?;
+        let fruits = searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .map(|(ord, segment)| collectors.collect_segment(weight.as_ref(), ord as u32, segment))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        collectors.merge_fruits(fruits)?
+    } else {
+        let mut coverage = plan.query.clone();
+        coverage.rescore_depth = rescore_depth;
+        let query = filtered(Box::new(coverage), &request.filters, index)?;
+        searcher.search_with_statistics_provider(&query, &collectors, &statistics)?
+    };
     Ok((top, total as u64, facets))
+}
+
+/// BM25 statistics for scoring a plan: the document frequencies planning
+/// looked up (every clause's terms), each field's token total once per
+/// search (the searcher's own provider sums every segment's for every
+/// clause), and the searcher for anything else. The numbers are the
+/// searcher's: scores are the same to the bit.
+struct PlanStatistics<'a> {
+    searcher: &'a Searcher,
+    doc_freqs: &'a TermStats,
+    tokens: RefCell<Vec<(Field, u64)>>,
+}
+
+impl<'a> PlanStatistics<'a> {
+    fn new(searcher: &'a Searcher, doc_freqs: &'a TermStats) -> Self {
+        PlanStatistics {
+            searcher,
+            doc_freqs,
+            tokens: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl Bm25StatisticsProvider for PlanStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        if let Some(&(_, total)) = self.tokens.borrow().iter().find(|(f, _)| *f == field) {
+            return Ok(total);
+        }
+        let total = self.searcher.total_num_tokens(field)?;
+        self.tokens.borrow_mut().push((field, total));
+        Ok(total)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let known = term
+            .value()
+            .as_str()
+            .and_then(|text| self.doc_freqs.get(term.field(), text));
+        match known {
+            Some(df) => Ok(df),
+            None => self.searcher.doc_freq(term),
+        }
+    }
 }
 
 /// The lexical top `depth` of the target's translations in the query's
