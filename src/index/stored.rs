@@ -142,11 +142,13 @@ impl TermVector {
     }
 }
 
-/// A section as stored: where its text lies in the stored body.
+/// A section as stored: where its text lies in the stored body. Its texts
+/// are `String`s when built or decoded to keep, `&str`s of the stored
+/// bytes when read for one search ([`SectionTable::decode_borrowed`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredSection {
-    pub anchor: String,
-    pub heading: String,
+pub struct StoredSection<S = String> {
+    pub anchor: S,
+    pub heading: S,
     pub level: u8,
     /// Byte range of the section's text in the stored body.
     pub start: u32,
@@ -171,6 +173,20 @@ impl SectionTable {
     }
 
     pub fn decode(bytes: &[u8]) -> Vec<StoredSection> {
+        Self::decode_borrowed(bytes)
+            .into_iter()
+            .map(|s| StoredSection {
+                anchor: s.anchor.to_string(),
+                heading: s.heading.to_string(),
+                level: s.level,
+                start: s.start,
+                end: s.end,
+            })
+            .collect()
+    }
+
+    /// [`SectionTable::decode`] without copying the texts.
+    pub fn decode_borrowed(bytes: &[u8]) -> Vec<StoredSection<&str>> {
         let mut at = 0;
         let Some(count) = varint::get(bytes, &mut at) else {
             return Vec::new();
@@ -178,8 +194,8 @@ impl SectionTable {
         let mut sections = Vec::with_capacity((count as usize).min(1024));
         for _ in 0..count {
             let Some(section) = (|| {
-                let anchor = get_str(bytes, &mut at)?.to_string();
-                let heading = get_str(bytes, &mut at)?.to_string();
+                let anchor = get_str(bytes, &mut at)?;
+                let heading = get_str(bytes, &mut at)?;
                 let level = *bytes.get(at)?;
                 at += 1;
                 let start = u32::try_from(varint::get(bytes, &mut at)?).ok()?;

@@ -42,9 +42,14 @@ pub fn fuzzy(
     distance: u8,
 ) -> tantivy::Result<Vec<(String, u64)>> {
     let mut found: HashMap<String, u64> = HashMap::new();
+    let Some(&first) = fields.first() else {
+        return Ok(Vec::new());
+    };
+    // The automaton depends on the word only: built once (a distance-2 DFA
+    // costs more than walking a field's dictionary with it).
+    let automaton =
+        FuzzyTermQuery::new(Term::from_field_text(first, term), distance, true).automaton()?;
     for &field in fields {
-        let automaton =
-            FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true).automaton()?;
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
             let mut stream = inverted.terms().search(&automaton).into_stream()?;

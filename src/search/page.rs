@@ -98,7 +98,7 @@ fn record<'a>(
 fn hit(result: &LocaleResult, record: &HitRecord<'_>, candidate: Candidate) -> Hit {
     let index = &result.target.index;
     let plan = &result.target.plan;
-    let sections: Vec<StoredSection> = SectionTable::decode(record.sections);
+    let sections: Vec<StoredSection<&str>> = SectionTable::decode_borrowed(record.sections);
     let weights: Vec<f32> = plan.concepts.iter().map(|c| c.weight).collect();
     let shape = Shape::of(index.language);
     let within = candidate
@@ -133,8 +133,14 @@ fn hit(result: &LocaleResult, record: &HitRecord<'_>, candidate: Candidate) -> H
         locale: index.locale.clone(),
         title: record.title.to_string(),
         url: record.url.to_string(),
-        section: section.map(|s| s.anchor.clone()).filter(|a| !a.is_empty()),
-        section_title: section.map(|s| s.heading.clone()).filter(|h| !h.is_empty()),
+        section: section
+            .map(|s| s.anchor)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        section_title: section
+            .map(|s| s.heading)
+            .filter(|h| !h.is_empty())
+            .map(str::to_string),
         snippet: cut.text,
         score: (candidate.score * 1000.0).round() / 1000.0,
         pinned: false,

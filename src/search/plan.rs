@@ -238,6 +238,14 @@ impl<'a> DocFreqs<'a> {
         Ok(df)
     }
 
+    /// Whether `term` was looked up and found in one of `fields` (no lookup).
+    fn is_known(&self, term: &str, fields: &[Field]) -> bool {
+        let known = self.known.borrow();
+        fields
+            .iter()
+            .any(|&field| known.get(field, term).is_some_and(|df| df > 0))
+    }
+
     /// The largest document frequency of `term` over `fields`.
     fn max(&self, fields: &[Field], term: &str) -> tantivy::Result<u64> {
         let mut max = 0;
@@ -375,13 +383,13 @@ pub fn read(
 /// The plan of a [`Reading`] of `text` (from [`read`] with the same
 /// context): unknown words expanded, then the clauses.
 pub fn plan_reading(
-    reading: &Reading,
+    mut reading: Reading,
     text: &str,
     ctx: &Context<'_>,
     analyzers: &mut QueryAnalyzers,
 ) -> tantivy::Result<Plan> {
-    let dfs = DocFreqs::new(ctx.searcher, reading.doc_freqs.clone());
-    let concepts = expanded_concepts(reading, text, ctx, &dfs, &mut analyzers.localized)?;
+    let dfs = DocFreqs::new(ctx.searcher, std::mem::take(&mut reading.doc_freqs));
+    let concepts = expanded_concepts(&mut reading, text, ctx, &dfs, &mut analyzers.localized)?;
     let mut clauses = Vec::new();
     let highlight = concept_clauses(&concepts, ctx, &dfs, &mut clauses)?;
     let localized = Group {
@@ -446,7 +454,7 @@ fn weight(
 /// unknown words and prefix completions of the word being typed,
 /// reweighted.
 fn expanded_concepts(
-    reading: &Reading,
+    reading: &mut Reading,
     text: &str,
     ctx: &Context<'_>,
     dfs: &DocFreqs<'_>,
@@ -455,7 +463,7 @@ fn expanded_concepts(
     let ranking = ctx.ranking;
     let num_docs = ctx.searcher.num_docs().max(1);
     let body_title = body_and_title(ctx);
-    let mut concepts = reading.concepts.clone();
+    let mut concepts = std::mem::take(&mut reading.concepts);
     if !reading.expands {
         return Ok(concepts);
     }
@@ -463,7 +471,7 @@ fn expanded_concepts(
     for concept in &mut concepts {
         let before = concept.terms.len();
         let main = concept.terms[0].0.clone();
-        if !reading.is_known(&main) && expand::is_expandable(&main) {
+        if !dfs.is_known(&main, &reading.known_in) && expand::is_expandable(&main) {
             let distance = expand::typo_distance(main.chars().count());
             if distance > 0 {
                 let weight = if distance == 1 {

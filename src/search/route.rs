@@ -147,9 +147,15 @@ fn detected(
             recognition * r.prior
         }
     };
+    // The least and most recognition of each reading's plan.
+    let bounds: Vec<(f32, f32)> = readings
+        .iter()
+        .map(|r| r.reading.recognition_bounds())
+        .collect();
     let surest = readings
         .iter()
-        .map(|r| weight(r, r.bounds.0))
+        .zip(&bounds)
+        .map(|(r, b)| weight(r, b.0))
         .fold(0.0, f32::max);
     let floor = if detection.merge {
         surest * ranking.merge_threshold
@@ -157,8 +163,8 @@ fn detected(
         surest
     };
     let mut candidates = Vec::with_capacity(readings.len());
-    for reading in readings {
-        if weight(&reading, reading.bounds.1) >= floor {
+    for (reading, bounds) in readings.into_iter().zip(bounds) {
+        if weight(&reading, bounds.1) >= floor {
             candidates.push(reading.plan(&request.q, ranking, curated)?);
         }
     }
@@ -215,8 +221,6 @@ struct Reading {
     prior: f32,
     analyzers: QueryAnalyzers,
     reading: plan::Reading,
-    /// The least and most recognition of its plan.
-    bounds: (f32, f32),
 }
 
 impl Reading {
@@ -235,7 +239,6 @@ impl Reading {
             &mut analyzers,
         )?;
         Ok(Reading {
-            bounds: reading.recognition_bounds(),
             index,
             prior,
             analyzers,
@@ -251,7 +254,7 @@ impl Reading {
     ) -> Result<Target, SearchError> {
         let searcher = self.index.searcher();
         let plan = plan::plan_reading(
-            &self.reading,
+            self.reading,
             query,
             &context(&self.index, &searcher, ranking, curated),
             &mut self.analyzers,

@@ -92,10 +92,10 @@ impl Highlighter {
 ///
 /// Only the region around the chosen passage is read as text (validated
 /// UTF-8); the rest of the body is never touched beyond the term vector.
-pub fn snippet(
+pub fn snippet<S>(
     body: &[u8],
     termvec: &[u8],
-    sections: &[StoredSection],
+    sections: &[StoredSection<S>],
     highlight: &Highlighter,
     concept_weights: &[f32],
     shape: Shape,
@@ -365,7 +365,7 @@ fn is_spaced(text: &str) -> bool {
     cjk * 2 < letters
 }
 
-fn section_of(sections: &[StoredSection], offset: usize) -> Option<usize> {
+fn section_of<S>(sections: &[StoredSection<S>], offset: usize) -> Option<usize> {
     sections
         .iter()
         .rposition(|s| (s.start as usize) <= offset)

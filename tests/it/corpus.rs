@@ -216,7 +216,7 @@ fn routing_plans_only_locales_that_can_win_and_chooses_as_if_it_planned_all() {
             let mut analyzers = QueryAnalyzers::for_language(index.language);
             let reading = plan::read(q, &ctx, &mut analyzers).unwrap();
             let (least, most) = reading.recognition_bounds();
-            let recognition = plan::plan_reading(&reading, q, &ctx, &mut analyzers)
+            let recognition = plan::plan_reading(reading, q, &ctx, &mut analyzers)
                 .unwrap()
                 .recognition;
             assert!(
