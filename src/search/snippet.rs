@@ -92,10 +92,10 @@ impl Highlighter {
 ///
 /// Only the region around the chosen passage is read as text (validated
 /// UTF-8); the rest of the body is never touched beyond the term vector.
-pub fn snippet<S>(
+pub fn snippet(
     body: &[u8],
     termvec: &[u8],
-    sections: &[StoredSection<S>],
+    sections: &[StoredSection<&str>],
     highlight: &Highlighter,
     concept_weights: &[f32],
     shape: Shape,
@@ -365,7 +365,7 @@ fn is_spaced(text: &str) -> bool {
     cjk * 2 < letters
 }
 
-fn section_of<S>(sections: &[StoredSection<S>], offset: usize) -> Option<usize> {
+fn section_of(sections: &[StoredSection<&str>], offset: usize) -> Option<usize> {
     sections
         .iter()
         .rposition(|s| (s.start as usize) <= offset)
@@ -628,15 +628,15 @@ mod tests {
         let body = "alpha text\nbeta invoice text";
         let sections = vec![
             StoredSection {
-                anchor: "a".into(),
-                heading: "A".into(),
+                anchor: "a",
+                heading: "A",
                 level: 2,
                 start: 0,
                 end: 10,
             },
             StoredSection {
-                anchor: "b".into(),
-                heading: "B".into(),
+                anchor: "b",
+                heading: "B",
                 level: 2,
                 start: 11,
                 end: 28,
@@ -659,15 +659,15 @@ mod tests {
         let body = "alpha invoice text\nbeta section about refunds\ngamma invoice";
         let sections = vec![
             StoredSection {
-                anchor: "a".into(),
-                heading: "A".into(),
+                anchor: "a",
+                heading: "A",
                 level: 2,
                 start: 0,
                 end: 18,
             },
             StoredSection {
-                anchor: "b".into(),
-                heading: "B".into(),
+                anchor: "b",
+                heading: "B",
                 level: 2,
                 start: 19,
                 end: 45,
