@@ -4,6 +4,7 @@
 //! the JSON API's `snippet` string, the demo pages — render it here, and the
 //! terminal renders the same data with its own styles.
 
+use std::fmt;
 use std::ops::Range;
 
 /// Text with highlighted ranges, as a snippet is before an edge renders it.
@@ -60,31 +61,53 @@ impl Highlighted {
     /// Escaped text with each highlight in `<mark>`…`</mark>`: no other markup.
     pub fn to_html(&self) -> String {
         let mut out = String::with_capacity(self.text.len() + 16 * self.marks.len());
-        for (piece, marked) in self.pieces() {
-            if marked {
-                out.push_str("<mark>");
-                escape_into(piece, &mut out);
-                out.push_str("</mark>");
-            } else {
-                escape_into(piece, &mut out);
-            }
-        }
+        let _ = fmt::Write::write_fmt(&mut out, format_args!("{}", Html(self)));
         out
     }
 }
 
 /// HTML-escapes `text` (`<`, `>`, `&`, `"`, `'`), turning line breaks into spaces.
 pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
+    let _ = write_escaped(text, out);
+}
+
+/// [`escape_into`] any writer. Runs between special characters are written
+/// whole (they are ASCII: no UTF-8 sequence contains their bytes).
+fn write_escaped(text: &str, out: &mut impl fmt::Write) -> fmt::Result {
+    let mut run = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let replacement = match byte {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'\n' | b'\r' => " ",
+            _ => continue,
+        };
+        out.write_str(&text[run..i])?;
+        out.write_str(replacement)?;
+        run = i + 1;
+    }
+    out.write_str(&text[run..])
+}
+
+/// A highlighted text as HTML, written straight into a formatter (a JSON
+/// serializer's string, without an intermediate `String`).
+pub struct Html<'a>(pub &'a Highlighted);
+
+impl fmt::Display for Html<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (piece, marked) in self.0.pieces() {
+            if marked {
+                f.write_str("<mark>")?;
+                write_escaped(piece, f)?;
+                f.write_str("</mark>")?;
+            } else {
+                write_escaped(piece, f)?;
+            }
         }
+        Ok(())
     }
 }
 

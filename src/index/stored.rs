@@ -155,6 +155,13 @@ pub struct StoredSection<S = String> {
     pub end: u32,
 }
 
+/// Where a section's text lies in the stored body, without its texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionSpan {
+    pub start: u32,
+    pub end: u32,
+}
+
 /// Encoder/decoder of a document's section table.
 pub struct SectionTable;
 
@@ -183,6 +190,60 @@ impl SectionTable {
                 end: s.end,
             })
             .collect()
+    }
+
+    /// Every section's span, its texts skipped (not read, not validated).
+    pub fn spans(bytes: &[u8]) -> Vec<SectionSpan> {
+        let mut at = 0;
+        let Some(count) = varint::get(bytes, &mut at) else {
+            return Vec::new();
+        };
+        let mut spans = Vec::with_capacity((count as usize).min(1024));
+        for _ in 0..count {
+            let Some(span) = (|| {
+                varint::get_bytes(bytes, &mut at)?;
+                varint::get_bytes(bytes, &mut at)?;
+                at += 1;
+                bytes.get(at - 1)?;
+                let start = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
+                let end = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
+                Some(SectionSpan { start, end })
+            })() else {
+                break;
+            };
+            spans.push(span);
+        }
+        spans
+    }
+
+    /// Section `index`, its texts borrowed from `bytes` (only its own read
+    /// as text).
+    pub fn nth(bytes: &[u8], index: usize) -> Option<StoredSection<&str>> {
+        let mut at = 0;
+        let count = varint::get(bytes, &mut at)?;
+        if index as u64 >= count {
+            return None;
+        }
+        for _ in 0..index {
+            varint::get_bytes(bytes, &mut at)?;
+            varint::get_bytes(bytes, &mut at)?;
+            at += 1;
+            varint::get(bytes, &mut at)?;
+            varint::get(bytes, &mut at)?;
+        }
+        let anchor = get_str(bytes, &mut at)?;
+        let heading = get_str(bytes, &mut at)?;
+        let level = *bytes.get(at)?;
+        at += 1;
+        let start = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
+        let end = u32::try_from(varint::get(bytes, &mut at)?).ok()?;
+        Some(StoredSection {
+            anchor,
+            heading,
+            level,
+            start,
+            end,
+        })
     }
 
     /// [`SectionTable::decode`] without copying the texts.
@@ -219,6 +280,28 @@ impl SectionTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_and_nth_read_what_decode_reads() {
+        let sections: Vec<StoredSection> = (0..4u32)
+            .map(|i| StoredSection {
+                anchor: format!("a{i}"),
+                heading: format!("見出し {i}"),
+                level: 2,
+                start: i * 10,
+                end: i * 10 + 9,
+            })
+            .collect();
+        let bytes = SectionTable::encode(&sections);
+        assert_eq!(SectionTable::decode(&bytes), sections);
+        let spans = SectionTable::spans(&bytes);
+        assert_eq!(spans.len(), 4);
+        assert_eq!(spans[3], SectionSpan { start: 30, end: 39 });
+        let third = SectionTable::nth(&bytes, 2).unwrap();
+        assert_eq!((third.anchor, third.heading), ("a2", "見出し 2"));
+        assert!(SectionTable::nth(&bytes, 4).is_none());
+        assert!(SectionTable::spans(&bytes[..bytes.len() - 1]).len() < 4);
+    }
 
     #[test]
     fn term_vector_round_trips() {

@@ -5,7 +5,7 @@
 
 use crate::analysis;
 use crate::index::hitstore::HitRecord;
-use crate::index::stored::{SectionTable, StoredSection};
+use crate::index::stored::SectionTable;
 
 use crate::curation::pins::PinRule;
 
@@ -98,7 +98,7 @@ fn record<'a>(
 fn hit(result: &LocaleResult, record: &HitRecord<'_>, candidate: Candidate) -> Hit {
     let index = &result.target.index;
     let plan = &result.target.plan;
-    let sections: Vec<StoredSection<&str>> = SectionTable::decode_borrowed(record.sections);
+    let sections = SectionTable::spans(record.sections);
     let weights: Vec<f32> = plan.concepts.iter().map(|c| c.weight).collect();
     let shape = Shape::of(index.language);
     let within = candidate
@@ -127,17 +127,21 @@ fn hit(result: &LocaleResult, record: &HitRecord<'_>, candidate: Candidate) -> H
             shape,
         );
     }
-    let section = cut.section.and_then(|i| sections.get(i));
+    let section = cut
+        .section
+        .and_then(|i| SectionTable::nth(record.sections, i));
     Hit {
         id: record.id.to_string(),
         locale: index.locale.clone(),
         title: record.title.to_string(),
         url: record.url.to_string(),
         section: section
+            .as_ref()
             .map(|s| s.anchor)
             .filter(|a| !a.is_empty())
             .map(str::to_string),
         section_title: section
+            .as_ref()
             .map(|s| s.heading)
             .filter(|h| !h.is_empty())
             .map(str::to_string),

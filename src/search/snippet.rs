@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::html::Highlighted;
 use crate::index::hitstore;
-use crate::index::stored::{StoredSection, TermVector, term_hash};
+use crate::index::stored::{SectionSpan, TermVector, term_hash};
 
 /// How to cut a language's snippets: from its
 /// [registry row](crate::language::LanguageSpec).
@@ -95,7 +95,7 @@ impl Highlighter {
 pub fn snippet(
     body: &[u8],
     termvec: &[u8],
-    sections: &[StoredSection<&str>],
+    sections: &[SectionSpan],
     highlight: &Highlighter,
     concept_weights: &[f32],
     shape: Shape,
@@ -109,8 +109,10 @@ pub fn snippet(
     let mut marks = find_marks(body, termvec, highlight);
     marks.retain(|m| m.start >= lo && m.end <= hi);
 
-    // The region read as text: the window and enough around it for the cut.
-    let margin = target * 8;
+    // The region read as text (validated as UTF-8): the window and enough
+    // around it for the cut, which looks at most `target` characters beyond
+    // either end of the window, each at most 4 bytes.
+    let margin = target * 4;
     let window = best_window(body, &marks, concept_weights, target);
     let (from, to) = match window {
         Some((first, last)) => (
@@ -365,7 +367,7 @@ fn is_spaced(text: &str) -> bool {
     cjk * 2 < letters
 }
 
-fn section_of(sections: &[StoredSection<&str>], offset: usize) -> Option<usize> {
+fn section_of(sections: &[SectionSpan], offset: usize) -> Option<usize> {
     sections
         .iter()
         .rposition(|s| (s.start as usize) <= offset)
@@ -627,20 +629,8 @@ mod tests {
     fn section_is_the_one_holding_the_passage() {
         let body = "alpha text\nbeta invoice text";
         let sections = vec![
-            StoredSection {
-                anchor: "a",
-                heading: "A",
-                level: 2,
-                start: 0,
-                end: 10,
-            },
-            StoredSection {
-                anchor: "b",
-                heading: "B",
-                level: 2,
-                start: 11,
-                end: 28,
-            },
+            SectionSpan { start: 0, end: 10 },
+            SectionSpan { start: 11, end: 28 },
         ];
         let s = snippet(
             body.as_bytes(),
@@ -658,20 +648,8 @@ mod tests {
     fn a_section_bounds_the_passage() {
         let body = "alpha invoice text\nbeta section about refunds\ngamma invoice";
         let sections = vec![
-            StoredSection {
-                anchor: "a",
-                heading: "A",
-                level: 2,
-                start: 0,
-                end: 18,
-            },
-            StoredSection {
-                anchor: "b",
-                heading: "B",
-                level: 2,
-                start: 19,
-                end: 45,
-            },
+            SectionSpan { start: 0, end: 18 },
+            SectionSpan { start: 19, end: 45 },
         ];
         let s = snippet(
             body.as_bytes(),

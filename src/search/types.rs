@@ -175,7 +175,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 fn as_html<S: Serializer>(text: &Highlighted, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&text.to_html())
+    serializer.collect_str(&crate::html::Html(text))
 }
 
 /// Counts of matching articles per value of each facet
