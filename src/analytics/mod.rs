@@ -1,54 +1,65 @@
 //! Search analytics, private by design and never in a search's way.
 //!
-//! What is recorded: each *settled* search — the normalized query, the
-//! locale searched and the one detected, how many results, the ids
-//! returned, lexical or hybrid, the latency, the time — and each opened
-//! result (its search, the article, its position). No IP address, no
-//! cookie, no user id: a search's identifier is random and names that one
-//! search only.
+//! What is recorded: each search — the normalized query, the locale searched
+//! and the one detected, how many results, the ids returned, lexical or
+//! hybrid, the latency, the time — and each opened result (its search, the
+//! article, its position). No IP address, no cookie, no user id: a search's
+//! identifier is random and names that one search only.
 //!
-//! Settled, because a search box searches at every pause in typing: the box
-//! marks those searches `as_you_type`, and they are held in memory until it
-//! says one settled — Enter, a pause, a result opened — or they expire
-//! unrecorded. Searches from other clients (an API call, curl) are settled
-//! when they are made.
+//! Reports count *settled* searches. A search box searches at every pause
+//! in typing: it marks those searches `as_you_type`, and they are written
+//! pending, to be counted when the box says one settled — Enter, a pause, a
+//! result opened — whichever replica that beacon reaches (the store is
+//! shared; see [`store`]). Searches from other clients (an API call, curl)
+//! are settled when they are made. Pending searches never settled are
+//! deleted after [`RECENT_TTL`].
 //!
-//! Recording is off the hot path: a search hands its record to a bounded
-//! queue and returns; a writer thread writes batches in one transaction
-//! each. When the queue is full the record is dropped and counted — a
-//! search never waits for the database. A database that cannot be written
-//! (read-only, disk full, locked by another process) costs analytics, not
-//! searches; a corrupt one is set aside and a new one started.
+//! Recording is off the hot path: a search hands its event to a bounded
+//! queue and returns; a writer thread writes batches, one transaction each.
+//! When the store fails (down, full, slow, refusing), the writer keeps the
+//! events — up to [`QUEUE`] in hand and [`QUEUE`] queued — and writes them
+//! when it is back (writes are idempotent), reconnecting with backoff; past
+//! that bound, events are dropped and counted. A search never waits for the
+//! store, and a failing store costs analytics, never a search.
 
+pub mod postgres;
+mod recent;
+pub mod reports;
+pub mod sqlite;
 pub mod store;
 
-use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lru::LruCache;
 use serde::Serialize;
 
-use store::{Report, ReportFilter, ReportKind, Store, StoreError};
+use recent::{Check, RecentSearches};
+use store::{Event, Location, Report, ReportFilter, ReportKind, Store, StoreError};
 
-/// Records waiting for the writer at most; more are dropped and counted.
+/// Events waiting for the writer at most (and, again, events the writer
+/// holds while the store is failing); more are dropped and counted.
 pub const QUEUE: usize = 10_000;
-/// Records per transaction at most.
+/// Events per transaction at most.
 const BATCH: usize = 1_000;
-/// Searches remembered for settling and clicks.
-const RECENT: usize = 50_000;
-/// How long a search can be settled or clicked after it was made.
+/// How long a search can be settled or clicked after it was made; pending
+/// searches older than this are deleted.
 pub const RECENT_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long `start` waits for the store's first answer (to say at start
+/// whether analytics can write).
+const FIRST_OPEN_WAIT: Duration = Duration::from_secs(3);
+/// Reconnection backoff: from the first, doubling up to the last.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(30));
 
 /// How analytics is configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalyticsConfig {
-    /// The data folder (`--analytics-dir`).
-    pub dir: PathBuf,
+    /// Where events are written: a folder (SQLite) or a database URL.
+    pub location: Location,
     /// Days kept; older records are deleted.
     pub retention_days: u32,
 }
@@ -62,7 +73,7 @@ pub fn default_dir(index_dir: &std::path::Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("analytics"), |p| p.join("analytics"))
 }
 
-/// A settled search.
+/// A search answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchRecord {
     pub id: String,
@@ -80,6 +91,9 @@ pub struct SearchRecord {
     /// `lexical` or `hybrid`.
     pub mode: &'static str,
     pub took_ms: f64,
+    /// Counted now (an API client's search), or pending until the search
+    /// box says it settled.
+    pub settled: bool,
 }
 
 /// A result opened.
@@ -90,11 +104,6 @@ pub struct ClickRecord {
     /// 0-based position in the search's results.
     pub position: u32,
     pub at: i64,
-}
-
-enum Record {
-    Search(SearchRecord),
-    Click(ClickRecord),
 }
 
 /// Why an event was not accepted (the client's to fix: 4xx).
@@ -108,60 +117,136 @@ pub enum EventError {
     Replayed,
 }
 
-/// A search remembered for settling and clicks.
-struct Recent {
-    record: SearchRecord,
-    made: Instant,
-    settled: bool,
-    clicked: Vec<String>,
+/// A search-box beacon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Beacon {
+    /// An as-you-type search is the reader's.
+    Settle { search_id: String },
+    /// A result was opened (which settles its search too).
+    Click {
+        search_id: String,
+        article: String,
+        position: u32,
+    },
+}
+
+impl Beacon {
+    fn search_id(&self) -> &str {
+        match self {
+            Beacon::Settle { search_id } | Beacon::Click { search_id, .. } => search_id,
+        }
+    }
+}
+
+/// How a beacon was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Checked against the search's results, and queued.
+    Checked,
+    /// Queued unchecked: this replica does not know the search and the
+    /// store cannot be asked now (its writes are idempotent: a replay is
+    /// not counted twice).
+    Unchecked,
 }
 
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct AnalyticsStats {
+    /// Searches written (settled or pending).
     pub searches_recorded: AtomicU64,
+    pub settles_recorded: AtomicU64,
     pub clicks_recorded: AtomicU64,
+    /// Events dropped: the queue full, or the store failing past the bound.
     pub dropped: AtomicU64,
     pub write_errors: AtomicU64,
     pub events_rejected: AtomicU64,
+    /// Events handed over and not yet written (or dropped).
+    pub pending: AtomicU64,
 }
 
-/// The analytics of one server: the queue, the writer and recent searches.
+/// Whether the store can be written, and if not, why.
+#[derive(Debug, Default)]
+struct Health {
+    available: AtomicBool,
+    problem: Mutex<Option<String>>,
+}
+
+impl Health {
+    fn up(&self) {
+        self.available.store(true, Ordering::Release);
+        self.problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
+
+    fn down(&self, problem: String) {
+        self.available.store(false, Ordering::Release);
+        *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = Some(problem);
+    }
+}
+
+/// The analytics of one server: the queue, the writer, recent searches.
 pub struct Analytics {
     config: AnalyticsConfig,
-    sender: Mutex<Option<SyncSender<Record>>>,
+    sender: SyncSender<Message>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    recent: Mutex<LruCache<String, Recent>>,
+    recent: RecentSearches,
     pub stats: Arc<AnalyticsStats>,
-    /// The writer's last error, for the admin reports.
-    problem: Arc<Mutex<Option<String>>>,
+    health: Arc<Health>,
+    /// A connection of its own for beacons' lookups and reports (the
+    /// writer's is busy writing).
+    reader: Mutex<Option<Box<dyn Store>>>,
+    /// Tells the writer to write what it holds and stop.
+    stop: Arc<AtomicBool>,
+}
+
+enum Message {
+    Event(Event),
+    /// Write what is held and stop.
+    Stop,
 }
 
 impl Analytics {
-    /// Starts the writer over `config.dir`. Never fails: a database that
-    /// cannot be opened now is retried by the writer, and said so.
+    /// Starts the writer over `config`'s store. Never fails: a store that
+    /// cannot be opened now is retried by the writer, and said so (see
+    /// [`Analytics::problem`], which tells after at most a few seconds
+    /// whether the first attempt failed).
     pub fn start(config: AnalyticsConfig) -> Analytics {
         let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
         let stats = Arc::new(AnalyticsStats::default());
-        let problem = Arc::new(Mutex::new(None));
+        let health = Arc::new(Health::default());
+        let (opened, first) = std::sync::mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
         let writer = Writer {
-            dir: config.dir.clone(),
+            stop: stop.clone(),
+            location: config.location.clone(),
             retention: Duration::from_secs(u64::from(config.retention_days) * 86_400),
             store: None,
+            held: VecDeque::new(),
             stats: stats.clone(),
-            problem: problem.clone(),
+            health: health.clone(),
+            backoff: BACKOFF.0,
+            next_attempt: Instant::now(),
+            last_purge: None,
+            opened: Some(opened),
         };
         let handle = std::thread::Builder::new()
             .name("kensaku-analytics".into())
             .spawn(move || writer.run(receiver))
             .expect("spawn the analytics writer");
+        // The writer's first open: so that `problem()` says at once whether
+        // analytics can write where it was told to.
+        let _ = first.recv_timeout(FIRST_OPEN_WAIT);
         Analytics {
             config,
-            sender: Mutex::new(Some(sender)),
+            sender,
             writer: Mutex::new(Some(handle)),
-            recent: Mutex::new(LruCache::new(NonZeroUsize::new(RECENT).expect("non-zero"))),
+            recent: RecentSearches::default(),
             stats,
-            problem,
+            health,
+            reader: Mutex::new(None),
+            stop,
         }
     }
 
@@ -181,138 +266,156 @@ impl Analytics {
                 .try_into()
                 .unwrap_or([0; 16]);
         }
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        format!("{:032x}", u128::from_be_bytes(bytes))
     }
 
-    /// A search was answered: recorded now if settled, else remembered
-    /// until it settles or expires.
-    pub fn searched(&self, record: SearchRecord, settled: bool) {
-        let mut recent = self.lock_recent();
-        recent.put(
-            record.id.clone(),
-            Recent {
-                record: record.clone(),
-                made: Instant::now(),
-                settled,
-                clicked: Vec::new(),
-            },
-        );
-        drop(recent);
-        if settled {
-            self.send(Record::Search(record));
-        }
+    /// A search was answered: written now, counted now if settled.
+    pub fn searched(&self, record: SearchRecord) {
+        self.recent
+            .remember(&record.id, &record.returned, record.settled);
+        self.send(Event::Search(record));
     }
 
-    /// The box says an as-you-type search settled.
-    pub fn settle(&self, search_id: &str) -> Result<(), EventError> {
-        let record = {
-            let mut recent = self.lock_recent();
-            let entry = live(&mut recent, search_id)?;
-            if entry.settled {
-                return Err(EventError::Replayed);
-            }
-            entry.settled = true;
-            entry.record.clone()
-        };
-        self.send(Record::Search(record));
-        Ok(())
-    }
-
-    /// A reader opened `article` at `position` of a search's results (which
-    /// settles the search too).
-    pub fn clicked(&self, search_id: &str, article: &str, position: u32) -> Result<(), EventError> {
-        let (settle, click) = {
-            let mut recent = self.lock_recent();
-            let entry = live(&mut recent, search_id)?;
-            if entry
-                .record
-                .returned
-                .get(position as usize)
-                .map(String::as_str)
-                != Some(article)
-            {
-                return Err(EventError::NotAResult {
-                    article: article.to_string(),
-                    position,
-                });
-            }
-            if entry.clicked.iter().any(|a| a == article) {
-                return Err(EventError::Replayed);
-            }
-            entry.clicked.push(article.to_string());
-            let settle = (!entry.settled).then(|| entry.record.clone());
-            entry.settled = true;
-            let click = ClickRecord {
-                search_id: search_id.to_string(),
-                article: article.to_string(),
+    /// Takes a beacon this replica can check by itself: one about a search
+    /// it answered recently. `None` when it does not know the search (then
+    /// [`Analytics::take_checked_by_store`], off the request threads).
+    pub fn take_locally(&self, beacon: &Beacon) -> Option<Result<Accepted, EventError>> {
+        let check = match beacon {
+            Beacon::Settle { search_id } => self.recent.settle(search_id),
+            Beacon::Click {
+                search_id,
+                article,
                 position,
-                at: now(),
-            };
-            (settle, click)
+            } => self.recent.click(search_id, article, *position),
         };
-        if let Some(record) = settle {
-            self.send(Record::Search(record));
+        match check {
+            Check::Unknown => None,
+            Check::Refused(error) => Some(Err(error)),
+            Check::Accepted { settles } => {
+                self.queue_beacon(beacon, settles);
+                Some(Ok(Accepted::Checked))
+            }
         }
-        self.send(Record::Click(click));
-        Ok(())
     }
 
-    fn lock_recent(&self) -> std::sync::MutexGuard<'_, LruCache<String, Recent>> {
-        self.recent.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Hands a record to the writer, or drops and counts it.
-    fn send(&self, record: Record) {
-        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(sender) = sender.as_ref() else {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+    /// Takes a beacon about a search another replica (or this one before a
+    /// restart) answered, checking it against the store; blocks on it.
+    pub fn take_checked_by_store(&self, beacon: &Beacon) -> Result<Accepted, EventError> {
+        let search_id = beacon.search_id();
+        let recorded = match self.with_reader(|store| store.lookup(search_id)) {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                // The store cannot be asked: take the beacon unchecked.
+                tracing::debug!(error = %error, "analytics: a beacon is taken unchecked");
+                self.queue_beacon(beacon, true);
+                return Ok(Accepted::Unchecked);
+            }
         };
-        match sender.try_send(record) {
-            Ok(()) => {}
+        let Some(recorded) = recorded else {
+            return Err(EventError::UnknownSearch(search_id.to_string()));
+        };
+        self.recent.remember_recorded(
+            search_id,
+            &recorded.returned,
+            recorded.settled,
+            recorded.clicked,
+        );
+        match self.take_locally(beacon) {
+            Some(result) => result,
+            None => Err(EventError::UnknownSearch(search_id.to_string())),
+        }
+    }
+
+    /// Queues a beacon's events: a click, and a settle unless the search is
+    /// known settled.
+    fn queue_beacon(&self, beacon: &Beacon, settles: bool) {
+        let at = now();
+        if settles {
+            self.send(Event::Settle {
+                search_id: beacon.search_id().to_string(),
+                at,
+            });
+        }
+        if let Beacon::Click {
+            search_id,
+            article,
+            position,
+        } = beacon
+        {
+            self.send(Event::Click(ClickRecord {
+                search_id: search_id.clone(),
+                article: article.clone(),
+                position: *position,
+                at,
+            }));
+        }
+    }
+
+    /// Hands an event to the writer, or drops and counts it.
+    fn send(&self, event: Event) {
+        match self.sender.try_send(Message::Event(event)) {
+            Ok(()) => {
+                self.stats.pending.fetch_add(1, Ordering::Relaxed);
+            }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
-    /// The writer's last error, if the database is failing.
+    /// Whether the store is written to now.
+    pub fn is_available(&self) -> bool {
+        self.health.available.load(Ordering::Acquire)
+    }
+
+    /// Why the store cannot be written, while it cannot.
     pub fn problem(&self) -> Option<String> {
-        self.problem
+        self.health
+            .problem
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    /// A report, read from the database (a separate connection: reports
-    /// never block the writer for long, WAL lets both go on).
-    pub fn report(&self, kind: ReportKind, filter: &ReportFilter) -> Result<Report, StoreError> {
-        Store::open(&self.config.dir)?.report(kind, filter)
+    /// Runs `f` on the reading connection, opening it first if needed (and
+    /// again after a failure).
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if reader.is_none() {
+            *reader = Some(self.config.location.open()?);
+        }
+        let result = f(reader.as_deref_mut().expect("opened above"));
+        if result.is_err() {
+            *reader = None;
+        }
+        result
     }
 
-    /// Writes what is queued and stops the writer (at shutdown).
+    /// A report, read from the store.
+    pub fn report(&self, kind: ReportKind, filter: &ReportFilter) -> Result<Report, StoreError> {
+        self.with_reader(|store| store.report(kind, filter))
+    }
+
+    /// Writes what is queued and held (as far as the store takes it) and
+    /// stops the writer (at shutdown).
     pub fn shutdown(&self) {
-        self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = handle.join();
-        }
+        let Some(handle) = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        self.stop.store(true, Ordering::Release);
+        // Wakes the writer if it waits for events (a full queue needs no
+        // waking: the writer is not waiting on it).
+        let _ = self.sender.try_send(Message::Stop);
+        let _ = handle.join();
     }
 }
 
 impl Drop for Analytics {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// The recent search `id`, if not expired.
-fn live<'a>(
-    recent: &'a mut LruCache<String, Recent>,
-    id: &str,
-) -> Result<&'a mut Recent, EventError> {
-    match recent.get_mut(id) {
-        Some(entry) if entry.made.elapsed() <= RECENT_TTL => Ok(entry),
-        _ => Err(EventError::UnknownSearch(id.to_string())),
     }
 }
 
@@ -340,113 +443,220 @@ fn yield_to_searches() {
 
 /// The writer thread's state.
 struct Writer {
-    dir: PathBuf,
+    location: Location,
     retention: Duration,
-    store: Option<Store>,
+    store: Option<Box<dyn Store>>,
+    /// Events taken from the queue and not yet written (at most [`QUEUE`]).
+    held: VecDeque<Event>,
     stats: Arc<AnalyticsStats>,
-    problem: Arc<Mutex<Option<String>>>,
+    health: Arc<Health>,
+    backoff: Duration,
+    /// When the store may next be tried, after a failure.
+    next_attempt: Instant,
+    last_purge: Option<Instant>,
+    /// Told the outcome of the first attempt to open the store.
+    opened: Option<std::sync::mpsc::Sender<()>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Writer {
-    fn run(mut self, receiver: Receiver<Record>) {
+    fn run(mut self, receiver: Receiver<Message>) {
         yield_to_searches();
-        let mut last_purge: Option<Instant> = None;
+        self.ensure_open();
         loop {
-            let first = match receiver.recv_timeout(Duration::from_millis(500)) {
-                Ok(record) => Some(record),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
+            let stopping = if self.held.len() < QUEUE {
+                self.receive(&receiver)
+            } else {
+                // Holding all it may while the store fails: the queue fills
+                // meanwhile, and past it events are dropped and counted.
+                let wait = self.next_attempt.saturating_duration_since(Instant::now());
+                std::thread::sleep(
+                    wait.clamp(Duration::from_millis(10), Duration::from_millis(500)),
+                );
+                false
             };
-            let mut batch: Vec<Record> = first.into_iter().collect();
-            while batch.len() < BATCH {
-                match receiver.try_recv() {
-                    Ok(record) => batch.push(record),
-                    Err(_) => break,
+            if stopping || self.stop.load(Ordering::Acquire) {
+                // A last try, even while backing off; what it cannot write
+                // is lost, and counted.
+                self.next_attempt = Instant::now();
+                self.flush();
+                let mut lost = self.held.len() as u64;
+                self.held.clear();
+                while let Ok(Message::Event(_)) = receiver.try_recv() {
+                    lost += 1;
                 }
+                self.count_dropped(lost);
+                return;
             }
-            if !batch.is_empty() {
-                self.write(batch);
-            }
-            if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-                last_purge = Some(Instant::now());
+            self.flush();
+            if self.store.is_some()
+                && self
+                    .last_purge
+                    .is_none_or(|t| t.elapsed() > Duration::from_secs(3600))
+            {
+                self.last_purge = Some(Instant::now());
                 self.purge();
             }
         }
     }
 
-    /// The open store, opening it (or setting a corrupt file aside) first.
-    fn store(&mut self) -> Result<&mut Store, StoreError> {
-        if self.store.is_none() {
-            let store = match Store::open(&self.dir) {
-                Err(e) if e.is_corrupt() => {
-                    set_aside(&self.dir);
-                    Store::open(&self.dir)?
-                }
-                other => other?,
-            };
-            self.store = Some(store);
+    /// Takes what is queued (waiting a little for the first); returns
+    /// whether the queue says to stop.
+    fn receive(&mut self, receiver: &Receiver<Message>) -> bool {
+        let wait = if self.failing() {
+            self.next_attempt
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_millis(10), Duration::from_millis(500))
+        } else {
+            Duration::from_millis(500)
+        };
+        let first = match receiver.recv_timeout(wait) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => return false,
+            Err(RecvTimeoutError::Disconnected) => return true,
+        };
+        let mut message = Some(first);
+        while let Some(m) = message.take() {
+            match m {
+                Message::Stop => return true,
+                Message::Event(event) => self.held.push_back(event),
+            }
+            if self.held.len() >= QUEUE {
+                break;
+            }
+            message = receiver.try_recv().ok();
         }
-        Ok(self.store.as_mut().expect("opened above"))
+        false
     }
 
-    fn write(&mut self, batch: Vec<Record>) {
-        let mut searches = Vec::new();
-        let mut clicks = Vec::new();
-        for record in batch {
-            match record {
-                Record::Search(s) => searches.push(s),
-                Record::Click(c) => clicks.push(c),
-            }
+    fn failing(&self) -> bool {
+        self.store.is_none()
+    }
+
+    /// Opens the store if it is not, unless backing off.
+    fn ensure_open(&mut self) -> bool {
+        if self.store.is_some() {
+            return true;
         }
-        let result = self
-            .store()
-            .and_then(|store| store.write(&searches, &clicks));
-        match result {
-            Ok(()) => {
-                self.stats
-                    .searches_recorded
-                    .fetch_add(searches.len() as u64, Ordering::Relaxed);
-                self.stats
-                    .clicks_recorded
-                    .fetch_add(clicks.len() as u64, Ordering::Relaxed);
-                self.problem
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take();
+        if Instant::now() < self.next_attempt {
+            return false;
+        }
+        let opened = match self.location.open() {
+            Err(e) if e.is_corrupt() => {
+                if let Location::Sqlite(dir) = &self.location {
+                    set_aside(dir);
+                }
+                self.location.open()
+            }
+            other => other,
+        };
+        let result = match opened {
+            Ok(store) => {
+                self.store = Some(store);
+                self.recovered();
+                true
             }
             Err(error) => {
-                let lost = (searches.len() + clicks.len()) as u64;
                 self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-                self.stats.dropped.fetch_add(lost, Ordering::Relaxed);
-                tracing::error!(error = %error, records = lost, "analytics: cannot write; records dropped (searching goes on)");
-                if error.is_corrupt() {
-                    self.store = None;
-                    set_aside(&self.dir);
-                } else {
-                    // Reopened next time: the disk may have room again, the
-                    // lock may be gone.
-                    self.store = None;
+                self.failed(&error);
+                false
+            }
+        };
+        if let Some(opened) = self.opened.take() {
+            let _ = opened.send(());
+        }
+        result
+    }
+
+    /// Writes what is held, a batch at a time.
+    fn flush(&mut self) {
+        while !self.held.is_empty() && self.ensure_open() {
+            let n = self.held.len().min(BATCH);
+            let batch: Vec<Event> = self.held.iter().take(n).cloned().collect();
+            let store = self.store.as_mut().expect("opened above");
+            match store.write(&batch) {
+                Ok(()) => {
+                    self.held.drain(..n);
+                    self.count_written(&batch);
+                    self.recovered();
                 }
-                *self.problem.lock().unwrap_or_else(|e| e.into_inner()) = Some(error.to_string());
+                Err(error) => {
+                    self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+                    if let (true, Location::Sqlite(dir)) = (error.is_corrupt(), &self.location) {
+                        set_aside(dir);
+                    }
+                    // Reopened next time: the disk may have room again, the
+                    // database may be back.
+                    self.store = None;
+                    self.failed(&error);
+                }
             }
         }
+    }
+
+    fn count_written(&self, batch: &[Event]) {
+        let (mut searches, mut settles, mut clicks) = (0, 0, 0);
+        for event in batch {
+            match event {
+                Event::Search(_) => searches += 1,
+                Event::Settle { .. } => settles += 1,
+                Event::Click(_) => clicks += 1,
+            }
+        }
+        let stats = &self.stats;
+        stats
+            .searches_recorded
+            .fetch_add(searches, Ordering::Relaxed);
+        stats.settles_recorded.fetch_add(settles, Ordering::Relaxed);
+        stats.clicks_recorded.fetch_add(clicks, Ordering::Relaxed);
+        stats
+            .pending
+            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+    }
+
+    fn count_dropped(&self, n: u64) {
+        self.stats.dropped.fetch_add(n, Ordering::Relaxed);
+        self.stats.pending.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    fn recovered(&mut self) {
+        if !self.health.available.load(Ordering::Acquire) && self.opened.is_none() {
+            tracing::info!(store = %self.location.describe(), "analytics: writing again");
+        }
+        self.backoff = BACKOFF.0;
+        self.health.up();
+    }
+
+    fn failed(&mut self, error: &StoreError) {
+        if self.health.available.load(Ordering::Acquire) || self.opened.is_some() {
+            tracing::error!(error = %error, held = self.held.len(),
+                "analytics: cannot write; events are held and written when the store is back (searching goes on)");
+        }
+        self.health.down(error.to_string());
+        self.next_attempt = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(BACKOFF.1);
     }
 
     fn purge(&mut self) {
-        let before = now() - self.retention.as_secs() as i64;
-        if let Err(e) = self.store().and_then(|store| store.purge(before)) {
+        let now = now();
+        let before = now - self.retention.as_secs() as i64;
+        let pending_before = now - RECENT_TTL.as_secs() as i64;
+        if let Some(store) = self.store.as_mut()
+            && let Err(e) = store.purge(before, pending_before)
+        {
             tracing::warn!(error = %e, "analytics: cannot delete old records");
         }
     }
 }
 
-/// Renames a corrupt database aside (with its WAL files) so a new one starts.
-fn set_aside(dir: &Path) {
+/// Renames a corrupt SQLite database aside (with its WAL files) so a new
+/// one starts.
+fn set_aside(dir: &std::path::Path) {
     let stamp = now();
     for suffix in ["", "-wal", "-shm"] {
-        let path = dir.join(format!("{}{suffix}", store::FILE_NAME));
+        let path = dir.join(format!("{}{suffix}", sqlite::FILE_NAME));
         if path.exists() {
-            let aside = dir.join(format!("{}.corrupt-{stamp}{suffix}", store::FILE_NAME));
+            let aside = dir.join(format!("{}.corrupt-{stamp}{suffix}", sqlite::FILE_NAME));
             match std::fs::rename(&path, &aside) {
                 Ok(()) => {
                     tracing::error!(file = %aside.display(), "analytics: corrupt database set aside; a new one starts")

@@ -60,6 +60,10 @@ pub struct AnalyticsArgs {
     /// index folder, as `kensaku serve` keeps it].
     #[arg(long, env = "KENSAKU_ANALYTICS_DIR")]
     pub analytics_dir: Option<PathBuf>,
+    /// PostgreSQL database of the analytics (as `kensaku serve
+    /// --analytics-url`), instead of the folder.
+    #[arg(long, env = "KENSAKU_ANALYTICS_URL", hide_env_values = true)]
+    pub analytics_url: Option<String>,
     #[command(flatten)]
     pub index_dir: IndexDirArg,
     /// Only searches of this locale.
@@ -504,16 +508,22 @@ fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
-    use crate::analytics::store::{ReportFilter, ReportKind, Store};
-    let dir = args
-        .analytics_dir
-        .clone()
-        .unwrap_or_else(|| crate::analytics::default_dir(&args.index_dir.index_dir));
-    anyhow::ensure!(
-        dir.join(crate::analytics::store::FILE_NAME).is_file(),
-        "no analytics database in {} (kensaku serve records one; --analytics-dir)",
-        dir.display()
-    );
+    use crate::analytics::store::{Location, ReportFilter, ReportKind};
+    let location = match &args.analytics_url {
+        Some(url) => Location::Postgres(url.clone()),
+        None => {
+            let dir = args
+                .analytics_dir
+                .clone()
+                .unwrap_or_else(|| crate::analytics::default_dir(&args.index_dir.index_dir));
+            anyhow::ensure!(
+                dir.join(crate::analytics::sqlite::FILE_NAME).is_file(),
+                "no analytics database in {} (kensaku serve records one; --analytics-dir, or --analytics-url)",
+                dir.display()
+            );
+            Location::Sqlite(dir)
+        }
+    };
     let kind = match args.report {
         AnalyticsReport::TopQueries => ReportKind::TopQueries,
         AnalyticsReport::NoResults => ReportKind::NoResults,
@@ -527,7 +537,7 @@ fn analytics_command(args: AnalyticsArgs) -> anyhow::Result<ExitCode> {
         to: args.to.clone(),
         limit: args.limit.max(1),
     };
-    let report = Store::open(&dir)?.report(kind, &filter)?;
+    let report = location.open()?.report(kind, &filter)?;
     if args.json {
         emit_line(&serde_json::to_string_pretty(&report)?)?;
     } else {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use ipnet::IpNet;
 
 use crate::analytics::AnalyticsConfig;
+use crate::analytics::store::Location;
 use crate::article::UrlTemplate;
 use crate::curation::CurationConfig;
 use crate::embed::config::EmbedderArgs;
@@ -84,10 +85,15 @@ pub struct ServeArgs {
     /// Search analytics: `on` or `off` [default: on].
     #[arg(long, env = "KENSAKU_ANALYTICS")]
     pub analytics: Option<Switch>,
-    /// Folder of the analytics database [default: `analytics` beside the
-    /// index folder].
+    /// Folder of the analytics database (SQLite, one process) [default:
+    /// `analytics` beside the index folder].
     #[arg(long, env = "KENSAKU_ANALYTICS_DIR")]
     pub analytics_dir: Option<PathBuf>,
+    /// PostgreSQL database for analytics, shared by every replica
+    /// (`postgres://user:password@host/db`, `?sslmode=require` for TLS);
+    /// instead of the folder.
+    #[arg(long, env = "KENSAKU_ANALYTICS_URL", hide_env_values = true)]
+    pub analytics_url: Option<String>,
     /// Days of analytics kept [default: 90].
     #[arg(long, env = "KENSAKU_ANALYTICS_RETENTION_DAYS")]
     pub analytics_retention_days: Option<u32>,
@@ -135,6 +141,7 @@ struct FileConfig {
     pins: Option<PathBuf>,
     analytics: Option<Switch>,
     analytics_dir: Option<PathBuf>,
+    analytics_url: Option<String>,
     analytics_retention_days: Option<u32>,
 }
 
@@ -289,11 +296,20 @@ fn analytics_config(
     match args.analytics.or(file.analytics).unwrap_or(Switch::On) {
         Switch::Off => None,
         Switch::On => Some(AnalyticsConfig {
-            dir: args
-                .analytics_dir
+            location: match args
+                .analytics_url
                 .clone()
-                .or_else(|| file.analytics_dir.clone())
-                .unwrap_or_else(|| crate::analytics::default_dir(index_dir)),
+                .or_else(|| file.analytics_url.clone())
+                .filter(|u| !u.trim().is_empty())
+            {
+                Some(url) => Location::Postgres(url),
+                None => Location::Sqlite(
+                    args.analytics_dir
+                        .clone()
+                        .or_else(|| file.analytics_dir.clone())
+                        .unwrap_or_else(|| crate::analytics::default_dir(index_dir)),
+                ),
+            },
             retention_days: args
                 .analytics_retention_days
                 .or(file.analytics_retention_days)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::analytics::store::{ClickThrough, DayRow, QueryRow, Report, ReportFilter, ReportKind};
-use crate::analytics::{Analytics, EventError, SearchRecord, now};
+use crate::analytics::{Analytics, Beacon, EventError, SearchRecord, now};
 use crate::curation::pins::normalize_query;
 use crate::search::SearchResponse;
 
@@ -40,8 +40,9 @@ pub fn record_search(analytics: &Analytics, response: &mut SearchResponse, settl
             "lexical"
         },
         took_ms: response.took_ms,
+        settled,
     };
-    analytics.searched(record, settled);
+    analytics.searched(record);
     response.search_id = Some(id);
 }
 
@@ -81,6 +82,7 @@ pub enum EventKind {
         (status = 409, description = "Already recorded", body = ErrorBody),
         (status = 413, description = "Body larger than 1 KiB", body = ErrorBody),
         (status = 415, description = "Body not JSON or text", body = ErrorBody),
+        (status = 503, description = "The event could not be checked", body = ErrorBody),
     ))]
 pub async fn event(
     state: web::Data<AppState>,
@@ -101,17 +103,51 @@ pub async fn event(
             ));
         }
     };
-    let result = accept(analytics, &request, &body);
+    let result = match beacon(&request, &body) {
+        Ok(beacon) => match analytics.take_locally(&beacon) {
+            Some(taken) => taken.map_err(refused),
+            // A search this replica did not answer (or no longer remembers):
+            // the shared store says what it returned, off the workers.
+            None => {
+                let analytics = analytics.clone();
+                web::block(move || analytics.take_checked_by_store(&beacon))
+                    .await
+                    .map_err(|e| {
+                        ApiError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "analytics_unavailable",
+                            e.to_string(),
+                        )
+                    })?
+                    .map_err(refused)
+            }
+        },
+        Err(error) => Err(error),
+    };
     if result.is_err() {
         analytics
             .stats
             .events_rejected
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    result.map(|()| HttpResponse::NoContent().finish())
+    result.map(|_| HttpResponse::NoContent().finish())
 }
 
-fn accept(analytics: &Analytics, request: &HttpRequest, body: &[u8]) -> Result<(), ApiError> {
+/// A beacon's HTTP error.
+fn refused(error: EventError) -> ApiError {
+    match error {
+        EventError::UnknownSearch(_) => {
+            ApiError::new(StatusCode::NOT_FOUND, "unknown_search", error.to_string())
+        }
+        EventError::NotAResult { .. } => ApiError::bad_request("not_a_result", error.to_string()),
+        EventError::Replayed => {
+            ApiError::new(StatusCode::CONFLICT, "already_recorded", error.to_string())
+        }
+    }
+}
+
+/// The beacon a request's body holds.
+fn beacon(request: &HttpRequest, body: &[u8]) -> Result<Beacon, ApiError> {
     let content_type = request
         .headers()
         .get(CONTENT_TYPE)
@@ -127,27 +163,24 @@ fn accept(analytics: &Analytics, request: &HttpRequest, body: &[u8]) -> Result<(
     }
     let event: Event = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("malformed_event", format!("not an event: {e}")))?;
-    let result = match event.kind {
-        EventKind::Settle => analytics.settle(&event.search_id),
+    match event.kind {
+        EventKind::Settle => Ok(Beacon::Settle {
+            search_id: event.search_id,
+        }),
         EventKind::Click => {
-            let (Some(article), Some(position)) = (&event.article, event.position) else {
+            let (Some(article), Some(position)) = (event.article, event.position) else {
                 return Err(ApiError::bad_request(
                     "malformed_event",
                     "a click names its `article` and `position`",
                 ));
             };
-            analytics.clicked(&event.search_id, article, position)
+            Ok(Beacon::Click {
+                search_id: event.search_id,
+                article,
+                position,
+            })
         }
-    };
-    result.map_err(|e| match e {
-        EventError::UnknownSearch(_) => {
-            ApiError::new(StatusCode::NOT_FOUND, "unknown_search", e.to_string())
-        }
-        EventError::NotAResult { .. } => ApiError::bad_request("not_a_result", e.to_string()),
-        EventError::Replayed => {
-            ApiError::new(StatusCode::CONFLICT, "already_recorded", e.to_string())
-        }
-    })
+    }
 }
 
 /// Which searches a report covers.

@@ -138,8 +138,13 @@ fn render_analytics(analytics: &Analytics, out: &mut String) {
     let counters = [
         (
             "kensaku_analytics_searches_recorded_total",
-            "Settled searches written to the analytics database",
+            "Searches written to the analytics store (settled, or pending until the search box settles them)",
             &stats.searches_recorded,
+        ),
+        (
+            "kensaku_analytics_settles_recorded_total",
+            "Settles of as-you-type searches written to the analytics store",
+            &stats.settles_recorded,
         ),
         (
             "kensaku_analytics_clicks_recorded_total",
@@ -148,12 +153,12 @@ fn render_analytics(analytics: &Analytics, out: &mut String) {
         ),
         (
             "kensaku_analytics_dropped_total",
-            "Analytics records dropped (queue full or database failing); searches are never delayed",
+            "Analytics events dropped (queue full, or the store failing past the bound); searches are never delayed",
             &stats.dropped,
         ),
         (
             "kensaku_analytics_write_errors_total",
-            "Failed writes of the analytics database",
+            "Failed writes to the analytics store",
             &stats.write_errors,
         ),
         (
@@ -169,6 +174,18 @@ fn render_analytics(analytics: &Analytics, out: &mut String) {
             counter.load(Relaxed)
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP kensaku_analytics_pending Analytics events handed over and not yet written\n\
+         # TYPE kensaku_analytics_pending gauge\nkensaku_analytics_pending {}",
+        stats.pending.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP kensaku_analytics_store_available Whether the analytics store takes writes now (1) or events wait (0)\n\
+         # TYPE kensaku_analytics_store_available gauge\nkensaku_analytics_store_available {}",
+        u8::from(analytics.is_available())
+    );
 }
 
 /// The embedder's counters, in the text exposition format: its requests,

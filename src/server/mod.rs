@@ -60,8 +60,17 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     engine.set_curation(config.curation.load());
     spawn_reload_watcher(&engine, config.reload_interval, config.curation.clone());
     let analytics = config.analytics.clone().map(|a| {
-        tracing::info!(dir = %a.dir.display(), retention_days = a.retention_days, "analytics on");
-        Arc::new(crate::analytics::Analytics::start(a))
+        let store = a.location.describe();
+        let analytics = crate::analytics::Analytics::start(a);
+        match analytics.problem() {
+            // One clear line when analytics cannot write where it was told.
+            Some(problem) => tracing::error!(
+                "analytics cannot write to {store}: {problem}. Searches are served; events wait (up to {} in memory) and are written when it can",
+                2 * crate::analytics::QUEUE
+            ),
+            None => tracing::info!(store = %store, "analytics on"),
+        }
+        Arc::new(analytics)
     });
     let state = web::Data::new(AppState {
         engine: engine.clone(),

@@ -205,15 +205,24 @@ pub async fn locales(state: web::Data<AppState>) -> HttpResponse {
 #[derive(serde::Serialize, ToSchema)]
 pub struct Health {
     pub status: &'static str,
+    /// With analytics on: `ok`, or `unavailable: <why>` while its store
+    /// takes no writes (searches are served all the same; events wait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<String>,
 }
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/health", responses((status = 200, body = Health)))]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        analytics: None,
+    })
 }
 
-/// Readiness: an index is loaded.
+/// Readiness: an index is loaded, so searches are served. Says too whether
+/// analytics can write (a failing store never makes a replica unready:
+/// searching does not need it).
 #[utoipa::path(get, path = "/ready", responses(
     (status = 200, description = "Index loaded", body = Health),
     (status = 503, description = "No index loaded", body = ErrorBody)))]
@@ -221,7 +230,15 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     if state.engine.snapshot().locales.is_empty() {
         return Err(SearchError::NoIndex.into());
     }
-    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    let analytics = state.analytics.as_ref().map(|a| match a.problem() {
+        None if a.is_available() => "ok".to_string(),
+        None => "unavailable: not connected yet".to_string(),
+        Some(problem) => format!("unavailable: {problem}"),
+    });
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ready",
+        analytics,
+    }))
 }
 
 /// Prometheus metrics.

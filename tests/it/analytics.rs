@@ -216,7 +216,9 @@ fn analytics_off_means_no_ids_and_no_events() {
 }
 
 /// A database that cannot be written: searches answer as always; the
-/// failure is logged, counted and reported; nothing panics.
+/// failure is said at start in one line, counted, reported and shown by
+/// `/ready`; the events wait for the store (within the bound); nothing
+/// panics.
 #[test]
 fn a_failing_database_costs_analytics_not_searches() {
     let tmp = tempfile::tempdir().unwrap();
@@ -229,25 +231,48 @@ fn a_failing_database_costs_analytics_not_searches() {
         assert!(body["hits"].is_array(), "{body}");
     }
     for _ in 0..100 {
-        if metric(&server, "kensaku_analytics_write_errors_total") > 0 {
+        if metric(&server, "kensaku_analytics_pending") == 20 {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(metric(&server, "kensaku_analytics_write_errors_total") > 0);
-    assert!(metric(&server, "kensaku_analytics_dropped_total") > 0);
+    assert_eq!(metric(&server, "kensaku_analytics_store_available"), 0);
+    assert_eq!(
+        metric(&server, "kensaku_analytics_pending"),
+        20,
+        "held, not dropped"
+    );
+    assert_eq!(metric(&server, "kensaku_analytics_dropped_total"), 0);
+    let ready: Value = client()
+        .get(server.url("/ready"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert!(
+        ready["analytics"]
+            .as_str()
+            .unwrap()
+            .starts_with("unavailable: "),
+        "{ready}"
+    );
     let response = client()
         .get(server.url("/admin/analytics/top-queries"))
         .bearer_auth(KEY)
         .send()
         .unwrap();
     assert_eq!(response.status(), 503, "the report says why");
-    let (status, log) = server.terminate();
-    assert!(status.success());
+    let startup = server.startup_log.clone();
     assert!(
-        log.iter().any(|l| l.contains("analytics: cannot write")),
-        "{log:#?}"
+        startup
+            .iter()
+            .any(|l| l.contains("analytics cannot write to") && l.contains("Not a directory")),
+        "one clear line at start: {startup:#?}"
     );
+    let (status, _) = server.terminate();
+    assert!(status.success());
 }
 
 #[test]
