@@ -13,6 +13,7 @@ mod common;
 
 mod analysis;
 mod analytics;
+mod analytics_store;
 mod bad_input;
 mod browser;
 mod cli;

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod embedder;
 pub mod nginx;
+pub mod postgres;
 pub mod server;
 
 use std::io::Write as _;
