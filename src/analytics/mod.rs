@@ -377,19 +377,24 @@ impl Analytics {
             .clone()
     }
 
-    /// Runs `f` on the reading connection, opening it first if needed (and
-    /// again after a failure).
+    /// Runs `f` on the reading connection, opening it first if needed. A
+    /// connection that fails (the database restarted since it was opened)
+    /// is replaced, and `f` tried once more on the new one.
     fn with_reader<T>(
         &self,
-        f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+        mut f: impl FnMut(&mut dyn Store) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        if reader.is_none() {
-            *reader = Some(self.config.location.open()?);
+        if let Some(store) = reader.as_deref_mut()
+            && let Ok(value) = f(store)
+        {
+            return Ok(value);
         }
-        let result = f(reader.as_deref_mut().expect("opened above"));
-        if result.is_err() {
-            *reader = None;
+        *reader = None;
+        let mut store = self.config.location.open()?;
+        let result = f(store.as_mut());
+        if result.is_ok() {
+            *reader = Some(store);
         }
         result
     }

@@ -18,15 +18,29 @@ fn id(n: u64) -> String {
 /// A day's worth of searches in every shape the reports distinguish.
 fn events() -> Vec<Event> {
     let queries = [
-        "invoice", "Ärger mit rechnung", "zebra", "apple", "請求書", "apple", "invoice", "",
-        "no results here", "Invoice",
+        "invoice",
+        "Ärger mit rechnung",
+        "zebra",
+        "apple",
+        "請求書",
+        "apple",
+        "invoice",
+        "",
+        "no results here",
+        "Invoice",
     ];
     let locales = [Some("en-us"), Some("de-de"), Some("ja-jp"), None];
     let mut events = Vec::new();
     for n in 0..240u64 {
         let query = queries[n as usize % queries.len()].to_lowercase();
-        let total = if query.contains("no results") { 0 } else { 3 + n % 7 };
-        let returned: Vec<String> = (0..total.min(10)).map(|i| format!("a/{}.md", (n + i) % 13)).collect();
+        let total = if query.contains("no results") {
+            0
+        } else {
+            3 + n % 7
+        };
+        let returned: Vec<String> = (0..total.min(10))
+            .map(|i| format!("a/{}.md", (n + i) % 13))
+            .collect();
         let settled = n % 3 != 0;
         events.push(Event::Search(SearchRecord {
             id: id(n),
@@ -79,8 +93,12 @@ fn sqlite_and_postgres_report_alike() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let mut sqlite = Location::Sqlite(tmp.path().join("analytics")).open().unwrap();
-    let mut postgres = Location::Postgres(cluster.database("reports")).open().unwrap();
+    let mut sqlite = Location::Sqlite(tmp.path().join("analytics"))
+        .open()
+        .unwrap();
+    let mut postgres = Location::Postgres(cluster.database("reports"))
+        .open()
+        .unwrap();
     let events = events();
     write(sqlite.as_mut(), &events);
     write(postgres.as_mut(), &events);

@@ -17,6 +17,7 @@ mod analytics_store;
 mod bad_input;
 mod browser;
 mod cli;
+mod cluster;
 mod corpus;
 mod curation;
 mod demo;

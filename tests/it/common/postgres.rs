@@ -64,7 +64,13 @@ impl Cluster {
         };
         let status = cluster
             .command("initdb")
-            .args(["--auth=trust", "--username=kensaku", "--encoding=UTF8", "--no-sync", "-D"])
+            .args([
+                "--auth=trust",
+                "--username=kensaku",
+                "--encoding=UTF8",
+                "--no-sync",
+                "-D",
+            ])
             .arg(&cluster.data)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
