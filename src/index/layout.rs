@@ -107,6 +107,20 @@ impl IndexDir {
         &self.root
     }
 
+    /// Whether this process may build here: the folder (or, before the
+    /// first build, its parent) can be written — not so on a read-only
+    /// volume, or a folder owned by another user.
+    pub fn is_writable(&self) -> bool {
+        let existing = std::iter::successors(Some(self.root.as_path()), |p| p.parent())
+            .find(|p| p.exists() && !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let Ok(path) = std::ffi::CString::new(existing.as_os_str().as_encoded_bytes()) else {
+            return false;
+        };
+        // SAFETY: a valid C string; access() only reads it.
+        unsafe { libc::access(path.as_ptr(), libc::W_OK) == 0 }
+    }
+
     fn locale_dir(&self, locale: &Locale) -> PathBuf {
         self.root.join(locale.as_str())
     }

@@ -58,19 +58,22 @@ impl Reindexer {
         self.status.lock().expect("status lock").clone()
     }
 
-    /// Starts a build unless one is running; `on_done` sees the outcome.
-    /// Returns `false` when a build is already running.
+    /// Starts a build unless one is running or this process cannot write
+    /// the index; `on_done` sees the outcome.
     pub fn start(
         self: &Arc<Self>,
         engine: Arc<Engine>,
         on_done: impl FnOnce(bool) + Send + 'static,
-    ) -> bool {
+    ) -> Start {
+        if !self.dir.is_writable() {
+            return Start::ReadOnly;
+        }
         if self
             .running
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
-            return false;
+            return Start::Running;
         }
         *self.status.lock().expect("status lock") = ReindexStatus {
             state: "running",
@@ -107,8 +110,19 @@ impl Reindexer {
                 on_done(ok);
             })
             .expect("spawn reindex thread");
-        true
+        Start::Started
     }
+}
+
+/// What asking for a reindex did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Started,
+    /// One is running already.
+    Running,
+    /// This replica serves an index it cannot write (a read-only volume):
+    /// the indexer job builds, the replicas switch by themselves.
+    ReadOnly,
 }
 
 fn now() -> u64 {

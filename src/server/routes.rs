@@ -292,7 +292,7 @@ pub(super) fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), A
         (status = 401, description = "No bearer token", body = ErrorBody),
         (status = 403, description = "Wrong admin key", body = ErrorBody),
         (status = 404, description = "Admin routes disabled (no key configured)", body = ErrorBody),
-        (status = 409, description = "A reindex is already running", body = ErrorBody),
+        (status = 409, description = "A reindex is already running, or this replica serves a read-only index (the indexer job rebuilds it)", body = ErrorBody),
     ))]
 pub async fn reindex(
     state: web::Data<AppState>,
@@ -308,14 +308,23 @@ pub async fn reindex(
             .with_label_values(&[outcome])
             .inc();
     });
-    if !started {
-        return Err(ApiError::new(
+    let conflict = |code, message: &str| {
+        Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,
-            "reindex_running",
-            "a reindex is already running",
-        ));
+            code,
+            message,
+        ))
+    };
+    match started {
+        super::admin::Start::Started => Ok(HttpResponse::Accepted().json(state.reindexer.status())),
+        super::admin::Start::Running => conflict("reindex_running", "a reindex is already running"),
+        super::admin::Start::ReadOnly => conflict(
+            "read_only_index",
+            "this replica serves a read-only index: the indexer job rebuilds it \
+             (docker compose run --rm indexer), and every replica switches to the new \
+             generation by itself",
+        ),
     }
-    Ok(HttpResponse::Accepted().json(state.reindexer.status()))
 }
 
 /// State of the last or current reindex.

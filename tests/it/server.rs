@@ -828,3 +828,86 @@ fn a_failed_reindex_keeps_serving_the_previous_index() {
         "{metrics}"
     );
 }
+
+/// The compose deployment's replicas, without Docker: the image's user
+/// (not root) over an index volume it cannot write and no analytics volume.
+/// It serves; it says at start, in one line, that analytics cannot write;
+/// and a reindex asked of it answers 409, naming the indexer job.
+#[test]
+fn a_replica_that_cannot_write_says_so_and_leaves_builds_to_the_indexer() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let index = tmp.path().join("index");
+    kensaku::index::build(
+        &kensaku::index::Corpus::Demo,
+        &kensaku::index::IndexDir::new(&index),
+        &Default::default(),
+    )
+    .unwrap();
+    // Root writes anywhere: run as nobody, as the image runs as its own user.
+    let root = unsafe { libc::geteuid() } == 0;
+    let wrapper: &[&str] = if root {
+        // Readable by all, as the indexer job (the same user) leaves it for
+        // the replicas; written by root only.
+        for entry in walkdir::WalkDir::new(&index) {
+            let entry = entry.unwrap();
+            let mode = if entry.file_type().is_dir() {
+                0o755
+            } else {
+                0o644
+            };
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        for entry in walkdir::WalkDir::new(&index) {
+            let entry = entry.unwrap();
+            let mode = if entry.file_type().is_dir() {
+                0o555
+            } else {
+                0o444
+            };
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        &[]
+    };
+    let server = Server::start_through(
+        wrapper,
+        &index,
+        &["--reload-interval", "0"],
+        &[("KENSAKU_ADMIN_KEY", "replica-key")],
+    );
+    let found = client()
+        .get(server.url("/search?q=index&locale=en-us"))
+        .send()
+        .unwrap();
+    assert_eq!(found.status(), 200);
+    assert!(
+        server
+            .startup_log
+            .iter()
+            .any(|l| l.contains("analytics cannot write to") && l.contains("Permission denied")),
+        "{:#?}",
+        server.startup_log
+    );
+    let reindex = client()
+        .post(server.url("/admin/reindex"))
+        .bearer_auth("replica-key")
+        .send()
+        .unwrap();
+    let body = assert_error(reindex, StatusCode::CONFLICT, "read_only_index");
+    assert!(
+        body["message"].as_str().unwrap().contains("indexer job"),
+        "{body}"
+    );
+    if !root {
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}

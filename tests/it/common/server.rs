@@ -18,7 +18,25 @@ pub struct Server {
 impl Server {
     /// Starts `kensaku serve --addr 127.0.0.1:0` with `args` and `env`.
     pub fn start(index: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kensaku"));
+        Self::start_through(&[], index, args, env)
+    }
+
+    /// [`Server::start`] through a command that runs it (`setpriv …`).
+    pub fn start_through(
+        wrapper: &[&str],
+        index: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        let binary = env!("CARGO_BIN_EXE_kensaku");
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
         command
             .args(["serve", "--addr", "127.0.0.1:0", "--index-dir"])
             .arg(index)
