@@ -359,6 +359,9 @@ fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
         embed: args.vectors.embed_options(&args.embedder),
         ..Default::default()
     };
+    if let Some(embed) = &options.embed {
+        eprintln!("embedding with {}", embed.embedder.identity().recipe());
+    }
     let report = index::build(&corpus, &dir, &options).with_context(|| {
         format!(
             "indexing {} into {}",

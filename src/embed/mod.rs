@@ -60,6 +60,20 @@ pub struct EmbedderIdentity {
 }
 
 impl EmbedderIdentity {
+    /// How this embedder is used, for the log: the model, its dimensions,
+    /// and how queries and passages are told apart.
+    pub fn recipe(&self) -> String {
+        let told_apart = if self.presentation.is_empty() {
+            "queries and passages are not told apart".to_string()
+        } else {
+            format!("queries and passages told apart by {}", self.presentation)
+        };
+        format!(
+            "{} ({} dimensions), {told_apart}",
+            self.model, self.dimensions
+        )
+    }
+
     /// A short stable key (file names, hashes).
     pub fn key(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();

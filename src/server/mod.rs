@@ -56,6 +56,9 @@ pub fn run(config: ServerConfig) -> anyhow::Result<()> {
         ..Default::default()
     };
     let embedder = config.embed.as_ref().map(|e| e.embedder.clone());
+    if let Some(embedder) = &embedder {
+        tracing::info!(recipe = %embedder.identity().recipe(), "embedder");
+    }
     let engine = Arc::new(open_or_build(&dir, &corpus, &build_options, embedder)?);
     engine.set_curation(config.curation.load());
     spawn_reload_watcher(&engine, config.reload_interval, config.curation.clone());
