@@ -111,6 +111,15 @@ echo
 i=0
 for name in "${names[@]}"; do
   rss=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/${pids[$i]}/status")
-  echo "$name: RSS after the run $rss MiB"
+  metrics=$(curl -s "http://127.0.0.1:${ports[$name]}/metrics")
+  served=$(echo "$metrics" | awk '/^kensaku_http_requests_total.*route="\/search".*status="200"/ {s += $2} END {print s + 0}')
+  line="$name: RSS after the run $rss MiB; $served searches served"
+  if echo "$metrics" | grep -q '^kensaku_analytics_searches_recorded_total'; then
+    sleep 2  # the writer's last batch
+    metrics=$(curl -s "http://127.0.0.1:${ports[$name]}/metrics")
+    value() { echo "$metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+    line="$line, $(value kensaku_analytics_searches_recorded_total) recorded, $(value kensaku_analytics_dropped_total) dropped, $(value kensaku_analytics_pending) pending"
+  fi
+  echo "$line"
   i=$((i + 1))
 done

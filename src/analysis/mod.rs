@@ -13,7 +13,7 @@
 //! them into an index's `TokenizerManager` under [`analyzer_name`], and both
 //! the indexer and the searcher take them from there.
 //!
-//! Invariants every analyzer keeps (tests in `tests/analysis.rs`):
+//! Invariants every analyzer keeps (tests in `tests/it/analysis.rs`):
 //! - offsets are byte offsets into the analyzed text, on char boundaries;
 //! - positions never decrease; tokens sharing a position are alternative
 //!   forms of the same words (compound and parts, surface and lemma).

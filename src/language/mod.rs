@@ -9,7 +9,7 @@
 //! demo pages and the search box (through `/locales`).
 //!
 //! Adding a language is a variant and a row here, its stop words in
-//! [`stopwords`], and a test of its analyzer (`tests/analysis.rs`).
+//! [`stopwords`], and a test of its analyzer (`tests/it/analysis.rs`).
 
 pub mod stopwords;
 
