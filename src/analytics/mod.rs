@@ -46,6 +46,15 @@ use store::{Event, Location, Report, ReportFilter, ReportKind, Store, StoreError
 pub const QUEUE: usize = 10_000;
 /// Events per transaction at most.
 const BATCH: usize = 1_000;
+/// How long the writer gathers events after the first before writing them
+/// (unless a batch fills first): one transaction for many searches, the
+/// per-transaction cost (a commit, a round trip) paid a few times a second,
+/// not once per search.
+const GATHER: Duration = Duration::from_millis(100);
+/// How long a beacon about an unknown search waits for it to reach the
+/// store (another replica answered it within the gathering window) before
+/// it is refused as unknown.
+const LOOKUP_RETRIES: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(500)];
 /// How long a search can be settled or clicked after it was made; pending
 /// searches older than this are deleted.
 pub const RECENT_TTL: Duration = Duration::from_secs(30 * 60);
@@ -87,7 +96,8 @@ pub struct SearchRecord {
     /// Of `total`, the articles that match the query's words (with semantic
     /// matching, the rest were found by meaning alone).
     pub lexical_total: u64,
-    pub returned: Vec<String>,
+    /// The returned article ids, one per line (ids hold no line break).
+    pub returned: String,
     /// `lexical` or `hybrid`.
     pub mode: &'static str,
     pub took_ms: f64,
@@ -254,25 +264,37 @@ impl Analytics {
         &self.config
     }
 
-    /// A new random search id (128 bits, hex).
+    /// A new search id: 128 bits, hex — the time in seconds (32 bits), so
+    /// that the stores' indexes take new ids at their end instead of on
+    /// random pages (which wrote a page of index per search), then 96 bits
+    /// no one can guess: a counter hashed with a random key of the process
+    /// (BLAKE3 keyed; no system call per search, and no id tells another).
     pub fn new_id() -> String {
+        static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let key = KEY.get_or_init(|| {
+            let mut key = [0u8; 32];
+            if getrandom::fill(&mut key).is_err() {
+                // No entropy source: ids still need to be unique in practice.
+                let nanos = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos());
+                key = *blake3::hash(&nanos.to_le_bytes()).as_bytes();
+            }
+            key
+        });
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let hash = blake3::keyed_hash(key, &n.to_le_bytes());
         let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            // No entropy source: ids still need to be unique in practice.
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            bytes = blake3::hash(&nanos.to_le_bytes()).as_bytes()[..16]
-                .try_into()
-                .unwrap_or([0; 16]);
-        }
+        bytes[..4].copy_from_slice(&(now() as u32).to_be_bytes());
+        bytes[4..].copy_from_slice(&hash.as_bytes()[..12]);
         format!("{:032x}", u128::from_be_bytes(bytes))
     }
 
     /// A search was answered: written now, counted now if settled.
     pub fn searched(&self, record: SearchRecord) {
         self.recent
-            .remember(&record.id, &record.returned, record.settled);
+            .remember(&record.id, record.returned.clone(), record.settled);
         self.send(Event::Search(record));
     }
 
@@ -302,7 +324,15 @@ impl Analytics {
     /// restart) answered, checking it against the store; blocks on it.
     pub fn take_checked_by_store(&self, beacon: &Beacon) -> Result<Accepted, EventError> {
         let search_id = beacon.search_id();
-        let recorded = match self.with_reader(|store| store.lookup(search_id)) {
+        let mut recorded = Ok(None);
+        for wait in std::iter::once(Duration::ZERO).chain(LOOKUP_RETRIES) {
+            std::thread::sleep(wait);
+            recorded = self.with_reader(|store| store.lookup(search_id));
+            if !matches!(recorded, Ok(None)) {
+                break;
+            }
+        }
+        let recorded = match recorded {
             Ok(recorded) => recorded,
             Err(error) => {
                 // The store cannot be asked: take the beacon unchecked.
@@ -316,7 +346,7 @@ impl Analytics {
         };
         self.recent.remember_recorded(
             search_id,
-            &recorded.returned,
+            recorded.returned.join("\n"),
             recorded.settled,
             recorded.clicked,
         );
@@ -520,18 +550,26 @@ impl Writer {
             Err(RecvTimeoutError::Timeout) => return false,
             Err(RecvTimeoutError::Disconnected) => return true,
         };
-        let mut message = Some(first);
-        while let Some(m) = message.take() {
-            match m {
+        // Gathers by sleeping, then taking what came: a thread blocked on
+        // the queue would be woken (a system call and a context switch) by
+        // every search.
+        if matches!(first, Message::Event(_)) {
+            std::thread::sleep(GATHER);
+        }
+        let mut message = first;
+        loop {
+            match message {
                 Message::Stop => return true,
                 Message::Event(event) => self.held.push_back(event),
             }
             if self.held.len() >= QUEUE {
-                break;
+                return false;
             }
-            message = receiver.try_recv().ok();
+            message = match receiver.try_recv() {
+                Ok(message) => message,
+                Err(_) => return false,
+            };
         }
-        false
     }
 
     fn failing(&self) -> bool {

@@ -233,9 +233,7 @@ impl PostgresStore {
             .map(|r| r.get(0))
             .collect();
         Ok(Some(Recorded {
-            returned: returned
-                .and_then(|r| serde_json::from_str(&r).ok())
-                .unwrap_or_default(),
+            returned: super::store::read_returned(returned.as_deref().unwrap_or("")),
             settled,
             clicked,
         }))
@@ -253,7 +251,7 @@ struct Columns<'a> {
     detected_locale: Vec<Option<&'a str>>,
     total: Vec<i64>,
     lexical_total: Vec<i64>,
-    returned: Vec<String>,
+    returned: Vec<&'a str>,
     mode: Vec<&'a str>,
     took_ms: Vec<f64>,
     settled: Vec<bool>,
@@ -269,8 +267,7 @@ impl<'a> Columns<'a> {
         self.detected_locale.push(s.detected_locale.as_deref());
         self.total.push(s.total as i64);
         self.lexical_total.push(s.lexical_total as i64);
-        self.returned
-            .push(serde_json::to_string(&s.returned).unwrap_or_default());
+        self.returned.push(&s.returned);
         self.mode.push(s.mode);
         self.took_ms.push(s.took_ms);
         self.settled.push(s.settled);

@@ -56,8 +56,8 @@ fn key(search_id: &str) -> Option<u128> {
 }
 
 impl RecentSearches {
-    /// Remembers a search just answered.
-    pub fn remember(&self, search_id: &str, returned: &[String], settled: bool) {
+    /// Remembers a search just answered (`returned`: its ids, one per line).
+    pub fn remember(&self, search_id: &str, returned: String, settled: bool) {
         self.remember_recorded(search_id, returned, settled, Vec::new());
     }
 
@@ -65,7 +65,7 @@ impl RecentSearches {
     pub fn remember_recorded(
         &self,
         search_id: &str,
-        returned: &[String],
+        returned: String,
         settled: bool,
         clicked: Vec<String>,
     ) {
@@ -73,7 +73,7 @@ impl RecentSearches {
             return;
         };
         let entry = Entry {
-            returned: returned.join("\n"),
+            returned,
             settled,
             clicked: clicked.into_iter().map(String::into_boxed_str).collect(),
             made: Instant::now(),
@@ -138,8 +138,7 @@ mod tests {
     #[test]
     fn beacons_are_checked_against_the_search() {
         let recent = RecentSearches::default();
-        let returned = vec!["a.md".to_string(), "b.md".to_string()];
-        recent.remember(ID, &returned, false);
+        recent.remember(ID, "a.md\nb.md".to_string(), false);
         assert_eq!(
             recent.click(ID, "a.md", 1),
             Check::Refused(EventError::NotAResult {
@@ -170,7 +169,7 @@ mod tests {
     #[test]
     fn a_search_with_no_results_has_none_to_click() {
         let recent = RecentSearches::default();
-        recent.remember(ID, &[], false);
+        recent.remember(ID, String::new(), false);
         assert!(matches!(recent.click(ID, "", 0), Check::Refused(_)));
         assert_eq!(recent.settle(ID), Check::Accepted { settles: true });
     }

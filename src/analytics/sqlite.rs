@@ -156,7 +156,7 @@ impl SqliteStore {
                             s.detected_locale,
                             s.total as i64,
                             s.lexical_total as i64,
-                            serde_json::to_string(&s.returned).unwrap_or_default(),
+                            s.returned,
                             s.mode,
                             s.took_ms,
                             s.settled,
@@ -193,9 +193,7 @@ impl SqliteStore {
             .query_map([search_id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(Some(Recorded {
-            returned: returned
-                .and_then(|r| serde_json::from_str(&r).ok())
-                .unwrap_or_default(),
+            returned: super::store::read_returned(returned.as_deref().unwrap_or("")),
             settled,
             clicked,
         }))

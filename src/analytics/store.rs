@@ -112,6 +112,20 @@ impl StoreError {
     }
 }
 
+/// A stored search's returned ids: one per line, or (rows of schema v1) a
+/// JSON array.
+pub fn read_returned(stored: &str) -> Vec<String> {
+    if stored.starts_with('[') {
+        serde_json::from_str(stored).unwrap_or_default()
+    } else {
+        stored
+            .split('\n')
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 /// `YYYY-MM-DD` (UTC) of a unix time.
 pub fn day(at: i64) -> String {
     // Civil from days (Howard Hinnant's algorithm): no calendar crate.

@@ -42,8 +42,20 @@ pub struct Pins {
 /// (so `Download  Invoice` and `ｄｏｗｎｌｏａｄ invoice` are one query).
 pub fn normalize_query(query: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let folded: String = query.nfkc().collect::<String>().to_lowercase();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    // NFKC leaves ASCII as it is: most queries need no normalization pass.
+    let folded: String = if query.is_ascii() {
+        query.to_ascii_lowercase()
+    } else {
+        query.nfkc().collect::<String>().to_lowercase()
+    };
+    let mut out = String::with_capacity(folded.len());
+    for word in folded.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 impl Pins {

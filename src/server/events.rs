@@ -33,7 +33,7 @@ pub fn record_search(analytics: &Analytics, response: &mut SearchResponse, settl
             .as_ref()
             .filter(|s| s.used)
             .map_or(response.total, |s| s.lexical_total),
-        returned: response.hits.iter().map(|h| h.id.clone()).collect(),
+        returned: returned(response),
         mode: if response.semantic.as_ref().is_some_and(|s| s.used) {
             "hybrid"
         } else {
@@ -44,6 +44,18 @@ pub fn record_search(analytics: &Analytics, response: &mut SearchResponse, settl
     };
     analytics.searched(record);
     response.search_id = Some(id);
+}
+
+/// The ids of a response's hits, one per line.
+fn returned(response: &SearchResponse) -> String {
+    let mut ids = String::with_capacity(response.hits.len() * 48);
+    for hit in &response.hits {
+        if !ids.is_empty() {
+            ids.push('\n');
+        }
+        ids.push_str(&hit.id);
+    }
+    ids
 }
 
 /// An event of the search box.

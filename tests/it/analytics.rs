@@ -70,9 +70,13 @@ fn metric(server: &Server, name: &str) -> u64 {
 }
 
 /// Waits until the writer has written `searches` searches.
+/// Waits until at least `searches` searches were written and nothing handed
+/// over is waiting (pending searches count as written).
 fn recorded(server: &Server, searches: u64) {
     for _ in 0..100 {
-        if metric(server, "kensaku_analytics_searches_recorded_total") >= searches {
+        if metric(server, "kensaku_analytics_searches_recorded_total") >= searches
+            && metric(server, "kensaku_analytics_pending") == 0
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));

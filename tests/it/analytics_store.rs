@@ -50,7 +50,7 @@ fn events() -> Vec<Event> {
             detected_locale: None,
             total,
             lexical_total: if n % 5 == 0 { 0 } else { total },
-            returned: returned.clone(),
+            returned: returned.join("\n"),
             mode: if n % 4 == 0 { "hybrid" } else { "lexical" },
             took_ms: 0.25 * n as f64,
             settled,
