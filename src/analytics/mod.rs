@@ -295,7 +295,7 @@ impl Analytics {
     pub fn searched(&self, record: SearchRecord) {
         self.recent
             .remember(&record.id, record.returned.clone(), record.settled);
-        self.send(Event::Search(record));
+        self.send(Event::Search(Box::new(record)));
     }
 
     /// Takes a beacon this replica can check by itself: one about a search

@@ -8,6 +8,7 @@
 //! TLS with `sslmode=require` (rustls, Mozilla's roots); the password is
 //! never logged ([`redacted`]).
 
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -182,12 +183,16 @@ impl PostgresStore {
         let mut searches = Columns::default();
         let mut settles: (Vec<&str>, Vec<i64>) = Default::default();
         let mut clicks: (Vec<&str>, Vec<&str>, Vec<i32>, Vec<i64>) = Default::default();
+        let (mut searched, mut settled) = (HashSet::new(), HashSet::new());
         for event in events {
             match event {
-                Event::Search(s) if !searches.id.contains(&s.id.as_str()) => searches.push(s),
-                Event::Search(_) => {}
+                Event::Search(s) => {
+                    if searched.insert(s.id.as_str()) {
+                        searches.push(s);
+                    }
+                }
                 Event::Settle { search_id, at } => {
-                    if !settles.0.contains(&search_id.as_str()) {
+                    if settled.insert(search_id.as_str()) {
                         settles.0.push(search_id);
                         settles.1.push(*at);
                     }

@@ -10,8 +10,9 @@ use lru::LruCache;
 
 use super::{EventError, RECENT_TTL};
 
-/// Searches remembered at most (about 0.5 KB each).
-const CAPACITY: usize = 10_000;
+/// Searches remembered at most (about 0.6 KB each): the last minutes of a
+/// busy site. A beacon about an older one is checked by the store.
+const CAPACITY: usize = 4_096;
 
 /// What the checks need of a search.
 struct Entry {

@@ -110,6 +110,11 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(error)?;
+        // A writer appends and reports scan: a small page cache does (the
+        // default is 2 MB per connection).
+        connection
+            .pragma_update(None, "cache_size", -512)
+            .map_err(error)?;
         let mut store = SqliteStore {
             connection,
             path: shown,

@@ -17,8 +17,9 @@ use super::{ClickRecord, SearchRecord};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A search answered: settled (counted), or pending until a settle or a
-    /// click arrives — at any replica.
-    Search(SearchRecord),
+    /// click arrives — at any replica. (Boxed: the queue's slots are the
+    /// size of its largest event.)
+    Search(Box<SearchRecord>),
     /// A pending search settled (Enter, a pause in typing, a result opened).
     Settle { search_id: String, at: i64 },
     /// A result opened.

@@ -42,7 +42,7 @@ fn events() -> Vec<Event> {
             .map(|i| format!("a/{}.md", (n + i) % 13))
             .collect();
         let settled = n % 3 != 0;
-        events.push(Event::Search(SearchRecord {
+        events.push(Event::Search(Box::new(SearchRecord {
             id: id(n),
             at: START + (n as i64 % 3) * DAY + n as i64 * 37,
             query,
@@ -54,7 +54,7 @@ fn events() -> Vec<Event> {
             mode: if n % 4 == 0 { "hybrid" } else { "lexical" },
             took_ms: 0.25 * n as f64,
             settled,
-        }));
+        })));
         // Pending searches: some settle later, some never do.
         if !settled && n % 2 == 0 {
             events.push(Event::Settle {
