@@ -1,409 +1,847 @@
-//! A tolerant scanner for the HTML fragments that appear inside DocFX markdown.
+//! Built HTML pages (any docs site generator's output, or a crawled page) →
+//! [`Article`]s, as [`super::markdown`] does for DocFX markdown.
 //!
-//! pulldown-cmark hands raw HTML over untouched: one event per inline tag
-//! (`<span data-ttu-id="…">`) and whole chunks for HTML blocks (`<table>…`).
-//! This module splits such fragments into tags and text. It is deliberately
-//! small: it never fails, never allocates for text, and treats anything that
-//! does not look like a tag as text, so unclosed or broken markup degrades to
-//! plain text instead of swallowing content.
+//! Parsed with html5ever (through `scraper`), the HTML5 parser browsers
+//! agree with, after decoding the bytes (`encoding_rs`): the charset of the
+//! HTTP header, else a byte-order mark, else `<meta charset>` in the first
+//! kilobyte, else UTF-8 when the bytes are UTF-8, else windows-1252 (the
+//! HTML standard's fallback).
 //!
-//! Why not a spec-following tokenizer (measured 2026-12-02, html5gum 0.9.0,
-//! MIT, behind this module's API with a reusing emitter): whole-article
-//! parsing cost +1.7 % instructions on en-us and +12 % on ja-jp (callgrind,
-//! one parse of all 325 articles: 237.5M → 241.5M, 800.2M → 898.1M; ja-jp
-//! wraps every sentence in a `<span data-ttu-id>`, and html5gum copies and
-//! re-validates every text piece), within the 15 % allowed. But it loses
-//! text that readers see: the HTML spec drops a tag whose quote never closes
-//! *with the rest of the input*, so `| <span data-ttu-id="x>说明 |` and
-//! `If a <b then c.` lose `说明` and `b then c.`, which the rendered page
-//! shows (CommonMark escapes such text rather than reading it as a tag).
-//! Fragments here come from markdown, not from a browser's input stream; the
-//! tolerant rules below keep that text (`tests.rs`:
-//! `a_malformed_tag_a_browser_accepts_is_not_text`), so this scanner stays.
+//! What the page says about itself decides the article:
+//! - **locale**: `<html lang>`, else a locale-like first path segment
+//!   (`/ja/`, `/ja-jp/`, `/zh-hans/`), else the configured default;
+//! - **id**: the page's path under its locale prefix (`billing/invoices/`
+//!   for `/ja-jp/billing/invoices/index.html`), or — when it names its
+//!   translations (`<link rel="alternate" hreflang>`) — that of its
+//!   translation in the originals' language, so that translations share an
+//!   id as the markdown corpus's do;
+//! - **content**: the element marked `data-kensaku-body`, else the page's
+//!   `<main>` (its `<article>`, when it has one), `<article>` or
+//!   `[role=main]`; never navigation, headers, footers, asides, scripts,
+//!   hidden elements, `data-kensaku-ignore`, heading permalinks or "edit
+//!   this page" links;
+//! - **title**: the content's `<h1>`, else `<title>` without the site's name;
+//!   **description**, **keywords** and the [metadata](super::meta) from
+//!   `<meta>` tags named like the front matter's keys (`ms.service`);
+//! - **sections**: every heading starts one, anchored by its `id` (or an
+//!   `<a name>` in it, or its enclosing `<section id>`, as Sphinx writes);
+//! - **URL**: `<link rel="canonical">`, else where the page is served.
+//!
+//! DocFX's bilingual `<span class="sxs-lookup">` text is the English
+//! original, kept apart as in markdown.
 
-/// One piece of an HTML fragment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece<'a> {
-    /// Character data, still entity-encoded.
-    Text(&'a str),
-    /// A start, end or self-closing tag.
-    Tag(Tag<'a>),
-    /// `<!-- … -->`, `<!DOCTYPE …>` or `<?…?>`: carries no text.
-    Comment,
+use std::borrow::Cow;
+
+use ego_tree::NodeRef;
+use scraper::node::{Element, Node};
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::markdown::{clean_text, slugify};
+use super::meta::META_FIELDS;
+use super::{Article, ArticleError, Block, BlockKind, Parsed, Section};
+use crate::locale::{Language, Locale};
+
+/// A page to parse: its bytes and where it comes from.
+#[derive(Debug, Clone)]
+pub struct Page<'a> {
+    /// The page's path under the site's root, `/`-separated, as served
+    /// (`ja-jp/billing/invoices/index.html`, or `ja-jp/billing/invoices/`).
+    pub path: &'a str,
+    /// The URL it was fetched from (a crawl), or `None` (a site folder).
+    pub url: Option<&'a str>,
+    pub bytes: &'a [u8],
+    /// The charset of an HTTP `Content-Type`, if any.
+    pub charset: Option<&'a str>,
 }
 
-/// A parsed tag. `name` is ASCII-lowercased lazily by [`Tag::is`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag<'a> {
-    pub name: &'a str,
-    pub closing: bool,
-    pub self_closing: bool,
-    /// Raw attribute text between the name and `>`.
-    attrs: &'a str,
+/// What the parser needs besides the page.
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// The URL of the site's root (`https://docs.example.com/`), under which
+    /// a page with no canonical link is served; `/` when unknown.
+    pub base_url: Option<String>,
+    /// The locale of pages that name none (no `lang`, no locale prefix).
+    pub default_locale: Option<Locale>,
 }
 
-impl<'a> Tag<'a> {
-    /// Case-insensitive tag name comparison.
-    pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
-    }
+/// Why a page is not an article (besides [`ArticleError`]s).
+const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 
-    /// The value of attribute `key` (case-insensitive), unquoted, still entity-encoded.
-    /// Attributes without a value yield `Some("")`.
-    pub fn attr(&self, key: &str) -> Option<&'a str> {
-        attribute(self.attrs, key)
-    }
-
-    /// Whether the `class` attribute lists `class`.
-    pub fn has_class(&self, class: &str) -> bool {
-        self.attr("class")
-            .is_some_and(|v| v.split_ascii_whitespace().any(|c| c == class))
-    }
+/// The served form of a path: `a/b/index.html` is `a/b/`.
+pub fn served_path(path: &str) -> &str {
+    path.strip_suffix("index.html").unwrap_or(path)
 }
 
-/// The value of attribute `key` (case-insensitive) in raw attribute text such
-/// as `class="a" id=7 hidden`. Also reads DocFX directive arguments
-/// (`no-loc text="X"`), which share the syntax.
-pub fn attribute<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
-    let mut rest = attrs;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-        if rest.is_empty() {
-            return None;
+/// Parses one page.
+pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, ArticleError> {
+    let text = decode(page.bytes, page.charset)?;
+    let document = Html::parse_document(&text);
+    let mut warnings = Vec::new();
+    let head = Head::read(&document);
+    if head.redirect || head.noindex {
+        return Err(ArticleError::NotAnArticle(NOT_A_PAGE));
+    }
+    let path = served_path(page.path.trim_start_matches('/'));
+    let (prefix, under_prefix) = split_locale_prefix(path);
+    let locale = match head.lang.as_deref().map(Locale::parse) {
+        Some(Ok(locale)) => locale,
+        Some(Err(_)) | None => match (prefix, &options.default_locale) {
+            (Some(locale), _) => locale,
+            (None, Some(default)) => {
+                warnings.push(format!("no lang and no locale in the path: {default}"));
+                default.clone()
+            }
+            (None, None) => return Err(ArticleError::NoLocale),
+        },
+    };
+    let served = served_url(page, options, path);
+    let url = head
+        .canonical
+        .as_deref()
+        .and_then(|c| served.join(c).ok())
+        .unwrap_or_else(|| served.clone());
+    // The site's root as this page sees it: its URL without its path.
+    let root = site_root(&url, path).unwrap_or_else(|| site_root(&served, path).unwrap_or(served));
+    let id = originals_id(&head.alternates, &url, &root).unwrap_or_else(|| under_prefix.to_string());
+
+    let content = content_root(&document);
+    let mut reader = Reader::default();
+    reader.walk(content, Context::default());
+    let sections = reader.finish();
+    let title = sections
+        .iter()
+        .find(|s| s.level == 1 && !s.heading.is_empty())
+        .map(|s| s.heading.clone())
+        .or_else(|| head.title.as_deref().map(without_site_name))
+        .unwrap_or_default();
+    let has_text = sections.iter().any(|s| !s.blocks.is_empty());
+    if title.is_empty() && !has_text {
+        return Err(ArticleError::Empty);
+    }
+    if !has_text {
+        warnings.push("no text in the page's content".to_string());
+    }
+    let mut meta = super::Meta::default();
+    for field in META_FIELDS {
+        if let Some(value) = head.meta(field.key) {
+            meta.set(field.name, value.to_string());
         }
-        let name_end = rest
-            .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '/')
-            .unwrap_or(rest.len());
-        let name = &rest[..name_end];
-        rest = rest[name_end..].trim_start();
-        let value = if let Some(after_eq) = rest.strip_prefix('=') {
-            let after_eq = after_eq.trim_start();
-            let (value, remaining) = match after_eq.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let body = &after_eq[1..];
-                    match body.find(q) {
-                        Some(end) => (&body[..end], &body[end + 1..]),
-                        None => (body, ""),
+    }
+    let url = if url.host_str() == Some("kensaku.invalid") {
+        url[url::Position::BeforePath..].to_string()
+    } else {
+        url.to_string()
+    };
+    let article = Article {
+        id,
+        locale,
+        url,
+        title,
+        description: head.meta("description").unwrap_or_default().to_string(),
+        keywords: head
+            .meta("keywords")
+            .map(|k| {
+                k.split(',')
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        sections,
+        meta,
+    };
+    Ok(Parsed { article, warnings })
+}
+
+/// The page's text, decoded.
+fn decode<'a>(bytes: &'a [u8], charset: Option<&str>) -> Result<Cow<'a, str>, ArticleError> {
+    let declared = charset
+        .and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()))
+        .or_else(|| encoding_rs::Encoding::for_bom(bytes).map(|(e, _)| e))
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(1024)]));
+    let encoding = match declared {
+        Some(encoding) => encoding,
+        None if std::str::from_utf8(bytes).is_ok() => encoding_rs::UTF_8,
+        None => encoding_rs::WINDOWS_1252,
+    };
+    let (text, _, _) = encoding.decode(bytes);
+    if text.contains('\0') {
+        return Err(ArticleError::Binary(
+            text.find('\0').unwrap_or_default(),
+        ));
+    }
+    Ok(text)
+}
+
+/// The charset a page's first bytes declare (`<meta charset="…">` or
+/// `<meta http-equiv="Content-Type" content="…; charset=…">`).
+fn meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let at = text.find("charset=")? + "charset=".len();
+    let label: String = text[at..]
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+/// What the document's `<head>` (and `<html>`) say.
+#[derive(Default)]
+struct Head {
+    lang: Option<String>,
+    title: Option<String>,
+    canonical: Option<String>,
+    /// (hreflang, href).
+    alternates: Vec<(String, String)>,
+    /// (lowercased name, content).
+    metas: Vec<(String, String)>,
+    redirect: bool,
+    noindex: bool,
+}
+
+impl Head {
+    fn read(document: &Html) -> Head {
+        let mut head = Head {
+            lang: document
+                .root_element()
+                .attr("lang")
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+            ..Default::default()
+        };
+        let selector = Selector::parse("title, link, meta").expect("a valid selector");
+        for element in document.select(&selector) {
+            let e = element.value();
+            match e.name() {
+                "title" if head.title.is_none() => {
+                    head.title = Some(element.text().collect::<String>().trim().to_string());
+                }
+                "link" => {
+                    let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
+                    let Some(href) = e.attr("href").map(str::trim) else {
+                        continue;
+                    };
+                    let rels: Vec<&str> = rel.split_whitespace().collect();
+                    if rels.contains(&"canonical") && head.canonical.is_none() {
+                        head.canonical = Some(href.to_string());
+                    } else if rels.contains(&"alternate")
+                        && let Some(lang) = e.attr("hreflang")
+                    {
+                        head.alternates
+                            .push((lang.trim().to_ascii_lowercase(), href.to_string()));
                     }
                 }
-                _ => {
-                    let end = after_eq
-                        .find(|c: char| c.is_ascii_whitespace())
-                        .unwrap_or(after_eq.len());
-                    (&after_eq[..end], &after_eq[end..])
+                "meta" => {
+                    let content = e.attr("content").unwrap_or("").trim();
+                    if let Some(name) = e.attr("name").or_else(|| e.attr("property")) {
+                        let name = name.trim().to_ascii_lowercase();
+                        if name == "robots" && content.to_ascii_lowercase().contains("noindex") {
+                            head.noindex = true;
+                        }
+                        head.metas.push((name, content.to_string()));
+                    } else if e
+                        .attr("http-equiv")
+                        .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+                        && content.to_ascii_lowercase().contains("url=")
+                    {
+                        head.redirect = true;
+                    }
                 }
-            };
-            rest = remaining;
-            value
-        } else {
-            ""
-        };
-        if name.eq_ignore_ascii_case(key) {
-            return Some(value);
-        }
-        if name.is_empty() {
-            // Stray character that cannot start a name: skip it.
-            let mut chars = rest.chars();
-            chars.next();
-            rest = chars.as_str();
-        }
-    }
-}
-
-/// Iterator over the pieces of an HTML fragment.
-pub struct Scanner<'a> {
-    rest: &'a str,
-}
-
-impl<'a> Scanner<'a> {
-    pub fn new(fragment: &'a str) -> Self {
-        Scanner { rest: fragment }
-    }
-}
-
-impl<'a> Iterator for Scanner<'a> {
-    type Item = Piece<'a>;
-
-    fn next(&mut self) -> Option<Piece<'a>> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let bytes = self.rest.as_bytes();
-        if bytes[0] == b'<' {
-            if let Some((piece, len)) = parse_markup(self.rest) {
-                self.rest = &self.rest[len..];
-                return Some(piece);
+                _ => {}
             }
-            // A lone `<` (e.g. `a < b`): text up to the next `<`.
-            let end = self.rest[1..].find('<').map_or(self.rest.len(), |i| i + 1);
-            let text = &self.rest[..end];
-            self.rest = &self.rest[end..];
-            return Some(Piece::Text(text));
         }
-        let end = self.rest.find('<').unwrap_or(self.rest.len());
-        let text = &self.rest[..end];
-        self.rest = &self.rest[end..];
-        Some(Piece::Text(text))
+        head
+    }
+
+    fn meta(&self, name: &str) -> Option<&str> {
+        self.metas
+            .iter()
+            .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.is_empty())
+            .map(|(_, v)| v.as_str())
     }
 }
 
-/// Parses markup starting at `<`; returns the piece and its byte length.
-fn parse_markup(s: &str) -> Option<(Piece<'_>, usize)> {
-    if let Some(body) = s.strip_prefix("<!--") {
-        let len = body.find("-->").map_or(s.len(), |i| 4 + i + 3);
-        return Some((Piece::Comment, len));
+/// `Invoices | Partner Center` → `Invoices`.
+fn without_site_name(title: &str) -> String {
+    for separator in [" | ", " – ", " — ", " - ", " · "] {
+        if let Some((page, _site)) = title.rsplit_once(separator)
+            && !page.trim().is_empty()
+        {
+            return page.trim().to_string();
+        }
     }
-    if s.starts_with("<!") || s.starts_with("<?") {
-        let len = s.find('>').map_or(s.len(), |i| i + 1);
-        return Some((Piece::Comment, len));
+    title.trim().to_string()
+}
+
+/// A path's locale prefix (its first segment, when it reads as a locale)
+/// and the path under it.
+pub fn split_locale_prefix(path: &str) -> (Option<Locale>, &str) {
+    if let Some((first, rest)) = path.split_once('/')
+        && let Some(locale) = locale_segment(first)
+    {
+        return (Some(locale), rest);
     }
-    let (closing, name_start) = if s[1..].starts_with('/') {
-        (true, 2)
-    } else {
-        (false, 1)
-    };
-    let after = &s[name_start..];
-    let name_len = after
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':'))
-        .unwrap_or(after.len());
-    if name_len == 0 || !after.as_bytes()[0].is_ascii_alphabetic() {
+    (None, path)
+}
+
+/// A path segment that names a locale: `ja`, `ja-jp`, `zh-hans`, `pt-br` —
+/// a language kensaku knows, or a tag with a region (`pl-pl`). Not `api`,
+/// `docs`, `en-us.html`.
+fn locale_segment(segment: &str) -> Option<Locale> {
+    let locale = Locale::parse(segment).ok()?;
+    let lowered = segment.to_ascii_lowercase().replace('_', "-");
+    let known = locale.language() != Language::Other;
+    let has_region = locale.as_str().contains('-');
+    (locale.as_str() == lowered && (known || has_region)).then_some(locale)
+}
+
+/// The origin of a site folder's pages when no base URL is given: links
+/// resolve against it, and a page's URL is then its path alone.
+const PLACEHOLDER: &str = "http://kensaku.invalid/";
+
+/// Where the page is served: its fetched URL, else its path under the base
+/// URL (or under [`PLACEHOLDER`]).
+fn served_url(page: &Page<'_>, options: &SiteOptions, path: &str) -> Url {
+    if let Some(url) = page.url.and_then(|u| Url::parse(u).ok()) {
+        return url;
+    }
+    let base = options
+        .base_url
+        .as_deref()
+        .and_then(|b| Url::parse(b).ok())
+        .map(|mut b| {
+            if !b.path().ends_with('/') {
+                let path = format!("{}/", b.path());
+                b.set_path(&path);
+            }
+            b
+        })
+        .unwrap_or_else(|| Url::parse(PLACEHOLDER).expect("a valid URL"));
+    base.join(path).unwrap_or(base)
+}
+
+/// The root of the site `url` (the page at `path` under it) belongs to,
+/// when `url` ends with the path.
+fn site_root(url: &Url, path: &str) -> Option<Url> {
+    let full = url.path();
+    let root = full.strip_suffix(path)?;
+    let mut root_url = url.clone();
+    root_url.set_path(if root.is_empty() { "/" } else { root });
+    root_url.set_query(None);
+    root_url.set_fragment(None);
+    Some(root_url)
+}
+
+/// The id of the page's translation in the originals' language (or the
+/// `x-default` one), when its alternates name one on the same site.
+fn originals_id(alternates: &[(String, String)], url: &Url, root: &Url) -> Option<String> {
+    let originals = alternates
+        .iter()
+        .find(|(lang, _)| Locale::parse(lang).is_ok_and(|l| l.holds_originals()))
+        .or_else(|| alternates.iter().find(|(lang, _)| lang == "x-default"))?;
+    let target = url.join(&originals.1).ok()?;
+    if target.origin() != root.origin() {
         return None;
     }
-    let name = &after[..name_len];
-    let attr_start = name_start + name_len;
-    let tag = |attrs_end: usize, len: usize| {
-        let inner = &s[attr_start..attrs_end];
-        let tag = Tag {
-            name,
-            closing,
-            self_closing: inner.trim_end().ends_with('/'),
-            attrs: inner,
+    let path = target.path().strip_prefix(root.path())?;
+    let path = percent_decode(served_path(path));
+    let (_, under) = split_locale_prefix(&path);
+    Some(under.to_string())
+}
+
+fn percent_decode(path: &str) -> String {
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The element whose text is the page's content.
+fn content_root(document: &Html) -> NodeRef<'_, Node> {
+    for selector in [
+        "[data-kensaku-body]",
+        "main article",
+        "main",
+        "article",
+        "[role=main]",
+        "body",
+    ] {
+        let selector = Selector::parse(selector).expect("a valid selector");
+        if let Some(element) = document.select(&selector).next() {
+            return *element;
+        }
+    }
+    document.tree.root()
+}
+
+/// Elements that are never content.
+fn is_excluded(e: &Element) -> bool {
+    matches!(
+        e.name(),
+        "nav"
+            | "header"
+            | "footer"
+            | "aside"
+            | "script"
+            | "style"
+            | "template"
+            | "noscript"
+            | "svg"
+            | "button"
+            | "select"
+            | "form"
+            | "img"
+            | "iframe"
+            | "object"
+    ) || e.attr("hidden").is_some()
+        || e.attr("aria-hidden") == Some("true")
+        || e.attr("data-kensaku-ignore").is_some()
+        || e.attr("data-pagefind-ignore").is_some()
+        || is_edit_link(e)
+}
+
+/// "Edit this page" links of docs themes (MkDocs, Docusaurus, Sphinx).
+fn is_edit_link(e: &Element) -> bool {
+    e.name() == "a"
+        && (e.attr("rel").is_some_and(|r| r.contains("edit"))
+            || e.classes().any(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("edit-this") || c.contains("edit-page") || c == "md-content__button"
+            }))
+}
+
+/// A heading's permalink (`¶`, `#`, `🔗`): not text.
+fn is_permalink(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty() && text.chars().all(|c| matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓'))
+}
+
+fn heading_level(name: &str) -> Option<u8> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+/// Elements that end the text run before them and start a new one.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "section"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "tr"
+            | "pre"
+            | "blockquote"
+            | "figure"
+            | "figcaption"
+            | "details"
+            | "summary"
+            | "hr"
+            | "br"
+            | "main"
+            | "article"
+    )
+}
+
+/// Where text being read sits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    list: bool,
+    table: bool,
+    quote: bool,
+    code: bool,
+    english: bool,
+    /// The `id` of the innermost `<section>` around (Sphinx anchors).
+    section_id: Option<ego_tree::NodeId>,
+}
+
+/// Reads the content's elements into sections of blocks.
+#[derive(Default)]
+struct Reader {
+    sections: Vec<Section>,
+    current: Section,
+    /// Heading being read: (level, anchor, text).
+    heading: Option<(u8, Option<String>, String)>,
+    text: String,
+    english: String,
+    kind: Option<BlockKind>,
+    /// Section ids by node (for `section_id`).
+    section_ids: Vec<(ego_tree::NodeId, String)>,
+}
+
+impl Reader {
+    fn walk(&mut self, node: NodeRef<'_, Node>, mut ctx: Context) {
+        match node.value() {
+            Node::Text(text) => self.push(text, ctx),
+            Node::Element(e) => {
+                if is_excluded(e) {
+                    return;
+                }
+                let name = e.name();
+                if name == "span" && e.classes().any(|c| c == "sxs-lookup") {
+                    ctx.english = true;
+                    for child in node.children() {
+                        self.walk(child, ctx);
+                    }
+                    self.english.push(' ');
+                    return;
+                }
+                if let Some(level) = heading_level(name) {
+                    self.heading(node, e, level, ctx);
+                    return;
+                }
+                if name == "a" && self.heading.is_none() {
+                    let text: String = node_text(node);
+                    if is_permalink(&text) {
+                        return;
+                    }
+                }
+                if name == "section"
+                    && let Some(id) = e.id()
+                {
+                    self.section_ids.push((node.id(), id.to_string()));
+                    ctx.section_id = Some(node.id());
+                }
+                match name {
+                    "ul" | "ol" | "dl" => ctx.list = true,
+                    "table" => ctx.table = true,
+                    "blockquote" => ctx.quote = true,
+                    "pre" => ctx.code = true,
+                    "div" if e.classes().any(|c| {
+                        matches!(c, "alert" | "admonition" | "note" | "warning" | "tip" | "callout")
+                    }) =>
+                    {
+                        ctx.quote = true
+                    }
+                    _ => {}
+                }
+                let block = is_block(name);
+                if block {
+                    self.flush();
+                }
+                for child in node.children() {
+                    self.walk(child, ctx);
+                }
+                match name {
+                    "td" | "th" => self.push(" | ", ctx),
+                    _ if block => self.flush(),
+                    _ => {}
+                }
+            }
+            _ => {
+                for child in node.children() {
+                    self.walk(child, ctx);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, text: &str, ctx: Context) {
+        if ctx.english {
+            self.english.push_str(text);
+            return;
+        }
+        if let Some((_, _, heading)) = &mut self.heading {
+            heading.push_str(text);
+            return;
+        }
+        self.kind = Some(if ctx.code {
+            BlockKind::Code
+        } else if ctx.quote {
+            BlockKind::Callout
+        } else if ctx.table {
+            BlockKind::TableRow
+        } else if ctx.list {
+            BlockKind::ListItem
+        } else {
+            BlockKind::Paragraph
+        });
+        self.text.push_str(text);
+    }
+
+    fn heading(&mut self, node: NodeRef<'_, Node>, e: &Element, level: u8, ctx: Context) {
+        self.flush();
+        let anchor = e
+            .id()
+            .map(str::to_string)
+            .or_else(|| {
+                node.descendants().find_map(|d| match d.value() {
+                    Node::Element(a) if a.name() == "a" => {
+                        a.attr("name").or_else(|| a.id()).map(str::to_string)
+                    }
+                    _ => None,
+                })
+            })
+            .or_else(|| {
+                let section = ctx.section_id?;
+                let (_, id) = self.section_ids.iter().find(|(n, _)| *n == section)?;
+                Some(id.clone())
+            });
+        self.heading = Some((level, anchor, String::new()));
+        let mut inner = ctx;
+        inner.english = false;
+        for child in node.children() {
+            // A heading's permalink is not its text.
+            if let Node::Element(a) = child.value()
+                && a.name() == "a"
+                && is_permalink(&node_text(child))
+            {
+                continue;
+            }
+            self.walk(child, inner);
+        }
+        let Some((level, anchor, text)) = self.heading.take() else {
+            return;
         };
-        Some((Piece::Tag(tag), len))
-    };
-    // The closing `>` outside quoted values. As in a browser's tokenizer, a
-    // quote opens a value only right after `=` (a stray `"` in an attribute
-    // name is part of the name) and `<` inside a tag is a plain character.
-    let mut quote: Option<u8> = None;
-    let mut after_equals = false;
-    let mut first_gt = None;
-    for (i, &b) in s.as_bytes()[attr_start..].iter().enumerate() {
-        let at = attr_start + i;
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), b'>') => {
-                first_gt.get_or_insert(at);
+        let heading = clean_text(&text);
+        let finished = std::mem::take(&mut self.current);
+        if !is_empty(&finished) {
+            self.sections.push(finished);
+        }
+        self.current = Section {
+            anchor: anchor.unwrap_or_else(|| slugify(&heading)),
+            heading,
+            level,
+            blocks: Vec::new(),
+            english: clean_text(&std::mem::take(&mut self.english)),
+        };
+    }
+
+    fn flush(&mut self) {
+        if self.heading.is_some() {
+            return;
+        }
+        let english = clean_text(&std::mem::take(&mut self.english));
+        if !english.is_empty() {
+            if !self.current.english.is_empty() {
+                self.current.english.push(' ');
             }
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') if after_equals => quote = Some(b),
-            (None, b'>') => return tag(at, at + 1),
-            _ => {}
+            self.current.english.push_str(&english);
         }
-        if quote.is_none() && !b.is_ascii_whitespace() {
-            after_equals = b == b'=';
+        let raw = std::mem::take(&mut self.text);
+        let Some(kind) = self.kind.take() else {
+            return;
+        };
+        let text = if kind == BlockKind::Code {
+            raw.trim_matches('\n').trim_end().to_string()
+        } else {
+            clean_text(&raw)
+        };
+        if !text.trim().is_empty() {
+            self.current.blocks.push(Block { kind, text });
         }
     }
-    // A quote never closed (`<span id="a1>text`): the tag ends at the first
-    // `>`, not at the end of the input, which would swallow the text.
-    if let Some(at) = first_gt {
-        return tag(at, at + 1);
+
+    fn finish(mut self) -> Vec<Section> {
+        self.flush();
+        if !is_empty(&self.current) {
+            self.sections.push(self.current);
+        }
+        self.sections
     }
-    // No `>` at all: a tag cut short (`<span data-ttu-id="a1` at the end of
-    // a file, or before a table's cell separator). It is markup when it has
-    // an attribute with a value; then it spans its name and attributes.
-    // Without one it is prose (`if a <b then`).
-    let len = unterminated_attributes_len(&s[attr_start..])?;
-    tag(attr_start + len, attr_start + len)
 }
 
-/// Length of the attributes (`␣key="value" key=value key`) at the start of
-/// `s`, when at least one has a value. Names and values are ASCII: markup's
-/// ids and classes, not the text a cut-short tag runs into.
-fn unterminated_attributes_len(s: &str) -> Option<usize> {
-    let bytes = s.as_bytes();
-    let is_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.');
-    let is_value = |b: u8| b.is_ascii_graphic() && b != b'<';
-    let mut at = 0;
-    let mut with_value = false;
-    loop {
-        let mut next = at;
-        while next < bytes.len() && (bytes[next].is_ascii_whitespace() || bytes[next] == b'/') {
-            next += 1;
-        }
-        let name_start = next;
-        while next < bytes.len() && is_name(bytes[next]) {
-            next += 1;
-        }
-        // Attributes are separated by whitespace.
-        if next == name_start || name_start == at {
-            break;
-        }
-        if bytes.get(next) == Some(&b'=') {
-            next += 1;
-            match bytes.get(next) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    next += 1;
-                    while next < bytes.len() && bytes[next] != q && is_value(bytes[next]) {
-                        next += 1;
-                    }
-                    if bytes.get(next) == Some(&q) {
-                        next += 1;
-                    }
-                }
-                _ => {
-                    while next < bytes.len() && is_value(bytes[next]) {
-                        next += 1;
-                    }
-                }
-            }
-            with_value = true;
-        }
-        at = next;
-    }
-    let at = if at < bytes.len()
-        && bytes[at..]
-            .iter()
-            .all(|b| b.is_ascii_whitespace() || *b == b'/')
-    {
-        bytes.len()
-    } else {
-        at
-    };
-    with_value.then_some(at)
+fn is_empty(section: &Section) -> bool {
+    section.heading.is_empty() && section.blocks.is_empty() && section.english.is_empty()
 }
 
-/// Elements whose content is never text a reader sees.
-pub fn is_raw_text_element(tag: &Tag<'_>) -> bool {
-    tag.is("script") || tag.is("style") || tag.is("template")
-}
-
-/// Elements that end a line of text (block-level or line breaks).
-pub fn breaks_line(tag: &Tag<'_>) -> bool {
-    const BLOCKS: [&str; 20] = [
-        "br",
-        "p",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "tr",
-        "table",
-        "tbody",
-        "thead",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "dt",
-        "dd",
-    ];
-    BLOCKS.iter().any(|b| tag.is(b))
-}
-
-/// Elements that separate cells of text without ending the line.
-pub fn separates_cells(tag: &Tag<'_>) -> bool {
-    tag.is("td") || tag.is("th")
-}
-
-/// Decodes HTML character references (`&amp;`, `&#x3042;`, `&nbsp;`).
-pub fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains('&') {
-        html_escape::decode_html_entities(text)
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
+fn node_text(node: NodeRef<'_, Node>) -> String {
+    node.descendants()
+        .filter_map(|d| match d.value() {
+            Node::Text(t) => Some(&**t),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn tags(s: &str) -> Vec<Piece<'_>> {
-        Scanner::new(s).collect()
+    fn page(path: &str, html: &str) -> Result<Parsed, ArticleError> {
+        parse_page(
+            &Page {
+                path,
+                url: None,
+                bytes: html.as_bytes(),
+                charset: None,
+            },
+            &SiteOptions::default(),
+        )
     }
 
-    #[test]
-    fn splits_tags_and_text() {
-        let pieces = tags(r#"<span data-ttu-id="a-1">日付</span>"#);
-        assert_eq!(pieces.len(), 3);
-        let Piece::Tag(open) = &pieces[0] else {
-            panic!()
-        };
-        assert!(open.is("span") && !open.closing);
-        assert_eq!(open.attr("data-ttu-id"), Some("a-1"));
-        assert_eq!(pieces[1], Piece::Text("日付"));
-        let Piece::Tag(close) = &pieces[2] else {
-            panic!()
-        };
-        assert!(close.closing);
-    }
+    const HUGO: &str = r##"<!DOCTYPE html><html lang="ja-JP"><head>
+<title>請求書 | パートナー センター</title>
+<meta name="description" content="請求書をダウンロードする">
+<meta name="ms.service" content="partner-dashboard"><meta name="ms.topic" content="article">
+<link rel="canonical" href="https://docs.example.org/ja-jp/billing/invoices/">
+<link rel="alternate" hreflang="en-US" href="https://docs.example.org/en-us/billing/invoices/">
+<link rel="alternate" hreflang="ja-JP" href="https://docs.example.org/ja-jp/billing/invoices/">
+</head><body><header><nav><a href="/">ホーム</a> サイトのナビゲーション</nav></header>
+<aside class="sidebar"><nav>他のページ</nav></aside>
+<main><nav class="breadcrumb">パン くず</nav><article>
+<h1>請求書</h1>
+<p>請求書は<strong>毎月</strong>届きます。</p>
+<h2 id="download"><a name="download"></a><span data-ttu-id="1">ダウンロード</span><span class="sxs-lookup"><span data-stu-id="1">Download</span></span> <a class="headerlink" href="#download">¶</a></h2>
+<p><span data-ttu-id="2">ダッシュボードを開きます。</span><span class="sxs-lookup"><span data-stu-id="2">Open the dashboard.</span></span></p>
+<ul><li>手順 1</li><li>手順 2</li></ul>
+<table><tr><th>列</th><th>値</th></tr><tr><td>a</td><td>b</td></tr></table>
+<pre><code>kensaku index --site public</code></pre>
+<div class="alert note"><p class="alert-title">メモ</p><p>注意事項</p></div>
+<p hidden>隠れた</p><script>var x = "スクリプト";</script>
+<a class="edit-this-page" href="/edit">このページを編集</a>
+</article><section class="feedback"><h2>役に立ちましたか</h2></section></main>
+<footer>フッター</footer></body></html>"##;
 
     #[test]
-    fn reads_classes_and_unquoted_attributes() {
-        let Piece::Tag(t) = &tags(r#"<span class="x sxs-lookup" id=7 hidden>"#)[0] else {
-            panic!()
-        };
-        assert!(t.has_class("sxs-lookup"));
-        assert_eq!(t.attr("id"), Some("7"));
-        assert_eq!(t.attr("hidden"), Some(""));
-        assert_eq!(t.attr("missing"), None);
-    }
-
-    #[test]
-    fn quoted_gt_does_not_end_a_tag() {
-        let Piece::Tag(t) = &tags(r#"<a title="a>b" name="x">"#)[0] else {
-            panic!()
-        };
-        assert_eq!(t.attr("name"), Some("x"));
-    }
-
-    #[test]
-    fn broken_markup_is_text() {
-        assert_eq!(tags("a < b"), vec![Piece::Text("a "), Piece::Text("< b")]);
-        assert_eq!(tags("<span unclosed"), vec![Piece::Text("<span unclosed")]);
-        assert_eq!(tags("<<b>"), vec![Piece::Text("<"), tags("<b>")[0].clone()]);
+    fn a_generated_page_reads_as_its_markdown_would() {
+        let parsed = page("ja-jp/billing/invoices/index.html", HUGO).unwrap();
+        let a = &parsed.article;
+        assert_eq!(a.locale.as_str(), "ja-jp");
+        assert_eq!(a.id, "billing/invoices/");
+        assert_eq!(a.url, "https://docs.example.org/ja-jp/billing/invoices/");
+        assert_eq!(a.title, "請求書");
+        assert_eq!(a.description, "請求書をダウンロードする");
+        assert_eq!(a.meta.get("service"), Some("partner-dashboard"));
+        let headings: Vec<&str> = a.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(headings, ["請求書", "ダウンロード"]);
+        let download = &a.sections[1];
+        assert_eq!(download.anchor, "download");
+        assert_eq!(download.english, "Download Open the dashboard.");
+        let blocks: Vec<(BlockKind, &str)> = download
+            .blocks
+            .iter()
+            .map(|b| (b.kind, b.text.as_str()))
+            .collect();
         assert_eq!(
-            tags("if a <b then c"),
-            vec![Piece::Text("if a "), Piece::Text("<b then c")]
+            blocks,
+            [
+                (BlockKind::Paragraph, "ダッシュボードを開きます。"),
+                (BlockKind::ListItem, "手順 1"),
+                (BlockKind::ListItem, "手順 2"),
+                (BlockKind::TableRow, "列 | 値"),
+                (BlockKind::TableRow, "a | b"),
+                (BlockKind::Code, "kensaku index --site public"),
+                (BlockKind::Callout, "メモ"),
+                (BlockKind::Callout, "注意事項"),
+            ]
         );
+        let all = format!("{:?}", a.sections);
+        for chrome in ["ナビゲーション", "他のページ", "パン", "フッター", "隠れた", "スクリプト", "編集", "役に立ちましたか", "¶"] {
+            assert!(!all.contains(chrome), "{chrome} is not content: {all}");
+        }
+        assert_eq!(a.sections[0].blocks[0].text, "請求書は毎月届きます。");
     }
 
     #[test]
-    fn broken_tags_a_browser_would_read_are_tags() {
-        let name = |p: &Piece<'_>| match p {
-            Piece::Tag(t) => format!("<{}>", t.name),
-            Piece::Text(t) => t.to_string(),
-            Piece::Comment => String::new(),
+    fn translations_share_the_id_of_their_original() {
+        let html = r##"<html lang="de"><head>
+<link rel="alternate" hreflang="en" href="/en/billing/invoices.html">
+<link rel="alternate" hreflang="de" href="/de/abrechnung/rechnungen.html">
+</head><body><main><h1>Rechnungen</h1><p>Text.</p></main></body></html>"##;
+        let parsed = page("de/abrechnung/rechnungen.html", html).unwrap();
+        assert_eq!(parsed.article.locale.as_str(), "de");
+        assert_eq!(parsed.article.id, "billing/invoices.html");
+        assert_eq!(parsed.article.url, "/de/abrechnung/rechnungen.html");
+    }
+
+    #[test]
+    fn the_locale_comes_from_lang_then_the_path_then_the_default() {
+        let bare = "<html><body><main><h1>T</h1><p>x</p></main></body></html>";
+        assert_eq!(page("zh-hans/a.html", bare).unwrap().article.locale.as_str(), "zh-hans");
+        assert_eq!(page("zh-hans/a.html", bare).unwrap().article.id, "a.html");
+        assert!(matches!(page("api/a.html", bare), Err(ArticleError::NoLocale)));
+        let with_default = parse_page(
+            &Page {
+                path: "api/a.html",
+                url: None,
+                bytes: bare.as_bytes(),
+                charset: None,
+            },
+            &SiteOptions {
+                default_locale: Some(Locale::parse("en").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(with_default.article.locale.as_str(), "en");
+        assert_eq!(with_default.article.id, "api/a.html");
+        assert_eq!(with_default.warnings.len(), 1);
+    }
+
+    #[test]
+    fn sphinx_and_mkdocs_shapes() {
+        // Sphinx: the anchor is the section's id; `¶` permalinks.
+        let sphinx = r##"<html lang="en"><body><div role="main"><section id="install"><h1>Install<a class="headerlink" href="#install" title="Link to this heading">¶</a></h1><p>Run it.</p></section></div></body></html>"##;
+        let a = page("en/install.html", sphinx).unwrap().article;
+        assert_eq!(a.title, "Install");
+        assert_eq!(a.sections[0].anchor, "install");
+        // MkDocs Material: main holds the sidebars, the article the text.
+        let mkdocs = r##"<html lang="ja"><body><main class="md-main"><div class="md-sidebar"><nav>目次</nav></div><div class="md-content"><article class="md-content__inner"><a href="e" class="md-content__button">編集</a><h1 id="_1">請求書<a class="headerlink" href="#_1">&para;</a></h1><p>本文</p></article></div></main></body></html>"##;
+        let a = page("ja/invoices/index.html", mkdocs).unwrap().article;
+        assert_eq!((a.title.as_str(), a.id.as_str()), ("請求書", "invoices/"));
+        assert_eq!(format!("{:?}", a.sections).matches("目次").count(), 0);
+    }
+
+    #[test]
+    fn charsets_are_read_from_the_header_the_bom_or_the_meta() {
+        let (shift_jis, _, _) = encoding_rs::SHIFT_JIS.encode(
+            "<html lang=ja><head><meta charset=\"Shift_JIS\"></head><body><main><h1>請求書</h1><p>日本語</p></main></body></html>",
+        );
+        let parsed = page("ja/a.html", std::str::from_utf8(&shift_jis).unwrap_or("")).ok();
+        // Not UTF-8: read through Page's bytes below.
+        assert!(parsed.is_none() || parsed.unwrap().article.title != "請求書");
+        let read = |bytes: &[u8], charset: Option<&str>| {
+            parse_page(
+                &Page {
+                    path: "ja/a.html",
+                    url: None,
+                    bytes,
+                    charset,
+                },
+                &SiteOptions::default(),
+            )
+            .unwrap()
+            .article
         };
-        let read = |s| tags(s).iter().map(name).collect::<Vec<_>>();
-        // A stray quote in an attribute name does not open a value.
-        assert_eq!(
-            read(r#"<span a="x b="1">V</span>"#),
-            ["<span>", "V", "<span>"]
+        assert_eq!(read(&shift_jis, None).title, "請求書");
+        let (gb, _, _) = encoding_rs::GB18030.encode(
+            "<html lang=zh-cn><body><main><h1>发票</h1><p>中文</p></main></body></html>",
         );
-        // A quote never closed ends at the first `>`.
-        assert_eq!(read(r#"<span id="f06-144b>说明"#), ["<span>", "说明"]);
-        // Cut short: name and attributes, not the text after them.
-        assert_eq!(
-            read(r#"<span data-ttu-id="f06-1"?说明"#),
-            ["<span>", "?说明"]
-        );
-        assert_eq!(read(r#"<span data-ttu-id="a9-371"#), ["<span>"]);
-        assert_eq!(read("<span data-ttu-id=a9 \n"), ["<span>"]);
+        assert_eq!(read(&gb, Some("gb18030")).title, "发票");
     }
 
     #[test]
-    fn comments_carry_no_text() {
-        assert_eq!(tags("<!-- x -->y"), vec![Piece::Comment, Piece::Text("y")]);
-        assert_eq!(tags("<!-- never closed"), vec![Piece::Comment]);
+    fn redirects_and_noindex_pages_are_not_articles() {
+        let redirect = r##"<html><head><meta http-equiv="refresh" content="0; url=/en-us/"></head></html>"##;
+        assert!(matches!(page("index.html", redirect), Err(ArticleError::NotAnArticle(_))));
+        let noindex = r##"<html lang="en"><head><meta name="robots" content="noindex"></head><body><main><p>x</p></main></body></html>"##;
+        assert!(page("en/x.html", noindex).is_err());
     }
 
     #[test]
-    fn decodes_entities() {
-        assert_eq!(decode_entities("a&amp;b&#x3042;&nbsp;"), "a&bあ\u{a0}");
+    fn broken_html_is_read_as_browsers_read_it() {
+        let broken = "<html lang=en><body><main><h1>Title</h1><p>first <b>bold <i>both</b> after<li>item";
+        let a = page("en/x.html", broken).unwrap().article;
+        assert_eq!(a.title, "Title");
+        let text: Vec<&str> = a.sections.iter().flat_map(|s| &s.blocks).map(|b| b.text.as_str()).collect();
+        assert_eq!(text, ["first bold both after", "item"]);
     }
 }

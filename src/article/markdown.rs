@@ -1,14 +1,14 @@
 //! Markdown body → sections of localized text, with English originals apart.
 //!
 //! The body is parsed with pulldown-cmark; raw HTML it passes through (the
-//! bilingual `<span>`s, HTML tables) is read with [`super::html`]. Text is
+//! bilingual `<span>`s, HTML tables) is read with [`super::fragment`]. Text is
 //! routed by the span it sits in: inside `<span class="sxs-lookup">` it is the
 //! English original and goes to [`Section::english`], anywhere else it is the
 //! article's own (localized) text.
 
 use pulldown_cmark::{BlockQuoteKind, Event, Options, Parser, Tag, TagEnd};
 
-use super::html::{self, Piece};
+use super::fragment::{self as html, Piece};
 use super::{Block, BlockKind, Section};
 
 /// Parses a markdown body into sections. Never fails: markup it cannot make
@@ -341,7 +341,7 @@ impl SectionBuilder {
 
 /// Collapses runs of whitespace to one space and trims cell separators left
 /// dangling at the ends.
-fn clean_text(text: &str) -> String {
+pub(super) fn clean_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {

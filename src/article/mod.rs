@@ -7,6 +7,7 @@
 //! [`ArticleError`]s that name the reason, for the caller to report and skip.
 
 pub mod front_matter;
+pub mod fragment;
 pub mod html;
 pub mod markdown;
 pub mod meta;
@@ -162,6 +163,8 @@ pub enum ArticleError {
     InvalidLocale(String),
     #[error("no title and no text")]
     Empty,
+    #[error("not an article: {0}")]
+    NotAnArticle(&'static str),
 }
 
 /// What the parser needs besides the bytes.
