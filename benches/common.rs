@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use kensaku::article::{self, Article, Source, UrlTemplate};
-use kensaku::index::corpus::Corpus;
 use kensaku::locale::Locale;
+use kensaku::source::folder;
 
 /// The binary's allocator, so that figures are the binary's.
 #[global_allocator]
@@ -49,15 +49,22 @@ pub fn shared() -> Option<PathBuf> {
 
 /// Raw markdown of every article of `locale`.
 pub fn markdown(shared: &Path, locale: &str) -> Vec<(String, Vec<u8>)> {
-    let (entries, _) = Corpus::Dir(shared.join("corpus")).entries();
-    entries
+    folder::list_markdown(&shared.join("corpus"))
+        .documents
         .into_iter()
         .filter(|e| {
             e.folder_locale
                 .as_ref()
                 .is_some_and(|l| l.as_str() == locale)
         })
-        .map(|e| (e.id.clone(), e.read().unwrap().into_owned()))
+        .map(|e| {
+            let id = e
+                .path
+                .split_once('/')
+                .map_or(e.path.as_str(), |(_, id)| id)
+                .to_string();
+            (id, e.read_limited(u64::MAX).unwrap().into_owned())
+        })
         .collect()
 }
 

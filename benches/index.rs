@@ -9,30 +9,28 @@ mod common;
 use std::time::{Duration, Instant};
 
 use kensaku::analysis;
-use kensaku::article::{self, Source, UrlTemplate};
+use kensaku::article::UrlTemplate;
 use kensaku::index::{self, BuildOptions, Corpus, IndexDir};
 use kensaku::locale::Language;
+use kensaku::source::Source;
 use rayon::prelude::*;
 
 /// Parses every file and runs the analyzers over every indexed text field,
 /// as the indexer does, keeping nothing.
 fn parse_and_analyze(corpus: &Corpus) -> (usize, u64) {
-    let (entries, _) = corpus.entries();
-    let bytes: u64 = entries.iter().map(|e| e.size().unwrap_or(0)).sum();
+    let entries = corpus.list(&|_| None).unwrap().documents;
+    let site = corpus.site_options();
+    let bytes: u64 = entries
+        .iter()
+        .map(|e| e.read_limited(u64::MAX).map_or(0, |b| b.len() as u64))
+        .sum();
     let tokens = entries
         .par_iter()
         .map_init(
             std::collections::HashMap::<Language, tantivy::tokenizer::TextAnalyzer>::new,
             |analyzers, entry| {
-                let bytes = entry.read().unwrap();
-                let Ok(parsed) = article::parse(
-                    &Source {
-                        id: &entry.id,
-                        folder_locale: entry.folder_locale.as_ref(),
-                        bytes: &bytes,
-                    },
-                    &UrlTemplate::default(),
-                ) else {
+                let bytes = entry.read_limited(u64::MAX).unwrap();
+                let Ok(parsed) = entry.parse(&bytes, &UrlTemplate::default(), &site) else {
                     return 0;
                 };
                 let a = parsed.article;

@@ -290,7 +290,14 @@ pub fn judge(judgment: &Judgment, mut returned: Vec<String>, took_ms: f64) -> Qu
     let mut seen = std::collections::HashSet::new();
     returned.retain(|id| seen.insert(id.clone()));
     returned.truncate(DEPTH);
-    let is_relevant = |id: &String| judgment.relevant.contains(id);
+    // Judged by the article, whatever its format: `billing/invoices.md` is
+    // the page `billing/invoices/` or `billing/invoices.html` of a site.
+    let is_relevant = |id: &String| {
+        judgment
+            .relevant
+            .iter()
+            .any(|r| crate::article::id_key(r) == crate::article::id_key(id))
+    };
     let first_relevant = returned.iter().position(is_relevant).map(|i| i + 1);
     let dcg: f64 = returned
         .iter()

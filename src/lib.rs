@@ -1,7 +1,7 @@
 //! kensaku (検索): multilingual full-text search for support documentation.
 //!
 //! Data flows one way through the modules:
-//! files → [`article`] → [`analysis`] → [`index`] → [`search`] → JSON / HTML / terminal.
+//! [`source`] → [`article`] → [`analysis`] → [`index`] → [`search`] → JSON / HTML / terminal.
 
 pub mod analysis;
 pub mod analytics;
@@ -16,3 +16,4 @@ pub mod language;
 pub mod locale;
 pub mod search;
 pub mod server;
+pub mod source;

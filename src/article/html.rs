@@ -103,7 +103,8 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
         .unwrap_or_else(|| served.clone());
     // The site's root as this page sees it: its URL without its path.
     let root = site_root(&url, path).unwrap_or_else(|| site_root(&served, path).unwrap_or(served));
-    let id = originals_id(&head.alternates, &url, &root).unwrap_or_else(|| under_prefix.to_string());
+    let id =
+        originals_id(&head.alternates, &url, &root).unwrap_or_else(|| under_prefix.to_string());
 
     let content = content_root(&document);
     let mut reader = Reader::default();
@@ -167,9 +168,7 @@ fn decode<'a>(bytes: &'a [u8], charset: Option<&str>) -> Result<Cow<'a, str>, Ar
     };
     let (text, _, _) = encoding.decode(bytes);
     if text.contains('\0') {
-        return Err(ArticleError::Binary(
-            text.find('\0').unwrap_or_default(),
-        ));
+        return Err(ArticleError::Binary(text.find('\0').unwrap_or_default()));
     }
     Ok(text)
 }
@@ -415,7 +414,10 @@ fn is_edit_link(e: &Element) -> bool {
 /// A heading's permalink (`¶`, `#`, `🔗`): not text.
 fn is_permalink(text: &str) -> bool {
     let text = text.trim();
-    !text.is_empty() && text.chars().all(|c| matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓'))
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓'))
 }
 
 fn heading_level(name: &str) -> Option<u8> {
@@ -524,9 +526,13 @@ impl Reader {
                     "table" => ctx.table = true,
                     "blockquote" => ctx.quote = true,
                     "pre" => ctx.code = true,
-                    "div" if e.classes().any(|c| {
-                        matches!(c, "alert" | "admonition" | "note" | "warning" | "tip" | "callout")
-                    }) =>
+                    "div"
+                        if e.classes().any(|c| {
+                            matches!(
+                                c,
+                                "alert" | "admonition" | "note" | "warning" | "tip" | "callout"
+                            )
+                        }) =>
                     {
                         ctx.quote = true
                     }
@@ -744,7 +750,17 @@ mod tests {
             ]
         );
         let all = format!("{:?}", a.sections);
-        for chrome in ["ナビゲーション", "他のページ", "パン", "フッター", "隠れた", "スクリプト", "編集", "役に立ちましたか", "¶"] {
+        for chrome in [
+            "ナビゲーション",
+            "他のページ",
+            "パン",
+            "フッター",
+            "隠れた",
+            "スクリプト",
+            "編集",
+            "役に立ちましたか",
+            "¶",
+        ] {
             assert!(!all.contains(chrome), "{chrome} is not content: {all}");
         }
         assert_eq!(a.sections[0].blocks[0].text, "請求書は毎月届きます。");
@@ -765,9 +781,19 @@ mod tests {
     #[test]
     fn the_locale_comes_from_lang_then_the_path_then_the_default() {
         let bare = "<html><body><main><h1>T</h1><p>x</p></main></body></html>";
-        assert_eq!(page("zh-hans/a.html", bare).unwrap().article.locale.as_str(), "zh-hans");
+        assert_eq!(
+            page("zh-hans/a.html", bare)
+                .unwrap()
+                .article
+                .locale
+                .as_str(),
+            "zh-hans"
+        );
         assert_eq!(page("zh-hans/a.html", bare).unwrap().article.id, "a.html");
-        assert!(matches!(page("api/a.html", bare), Err(ArticleError::NoLocale)));
+        assert!(matches!(
+            page("api/a.html", bare),
+            Err(ArticleError::NoLocale)
+        ));
         let with_default = parse_page(
             &Page {
                 path: "api/a.html",
@@ -822,26 +848,35 @@ mod tests {
             .article
         };
         assert_eq!(read(&shift_jis, None).title, "請求書");
-        let (gb, _, _) = encoding_rs::GB18030.encode(
-            "<html lang=zh-cn><body><main><h1>发票</h1><p>中文</p></main></body></html>",
-        );
+        let (gb, _, _) = encoding_rs::GB18030
+            .encode("<html lang=zh-cn><body><main><h1>发票</h1><p>中文</p></main></body></html>");
         assert_eq!(read(&gb, Some("gb18030")).title, "发票");
     }
 
     #[test]
     fn redirects_and_noindex_pages_are_not_articles() {
-        let redirect = r##"<html><head><meta http-equiv="refresh" content="0; url=/en-us/"></head></html>"##;
-        assert!(matches!(page("index.html", redirect), Err(ArticleError::NotAnArticle(_))));
+        let redirect =
+            r##"<html><head><meta http-equiv="refresh" content="0; url=/en-us/"></head></html>"##;
+        assert!(matches!(
+            page("index.html", redirect),
+            Err(ArticleError::NotAnArticle(_))
+        ));
         let noindex = r##"<html lang="en"><head><meta name="robots" content="noindex"></head><body><main><p>x</p></main></body></html>"##;
         assert!(page("en/x.html", noindex).is_err());
     }
 
     #[test]
     fn broken_html_is_read_as_browsers_read_it() {
-        let broken = "<html lang=en><body><main><h1>Title</h1><p>first <b>bold <i>both</b> after<li>item";
+        let broken =
+            "<html lang=en><body><main><h1>Title</h1><p>first <b>bold <i>both</b> after<li>item";
         let a = page("en/x.html", broken).unwrap().article;
         assert_eq!(a.title, "Title");
-        let text: Vec<&str> = a.sections.iter().flat_map(|s| &s.blocks).map(|b| b.text.as_str()).collect();
+        let text: Vec<&str> = a
+            .sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .map(|b| b.text.as_str())
+            .collect();
         assert_eq!(text, ["first bold both after", "item"]);
     }
 }

@@ -6,8 +6,8 @@
 //! (non-UTF-8, binary data, unreadable front matter): those are
 //! [`ArticleError`]s that name the reason, for the caller to report and skip.
 
-pub mod front_matter;
 pub mod fragment;
+pub mod front_matter;
 pub mod html;
 pub mod markdown;
 pub mod meta;
@@ -109,6 +109,22 @@ impl Article {
             out.push_str(&section.english);
         }
         out
+    }
+}
+
+/// What names an article whatever its format: its id without the file
+/// extension, an `index` page's name or a trailing slash (`billing/invoices`
+/// for `billing/invoices.md`, `billing/invoices/`, `billing/invoices.html`,
+/// `billing/invoices/index.html`).
+pub fn id_key(id: &str) -> &str {
+    let id = id.trim_end_matches('/');
+    let id = [".md", ".markdown", ".html", ".htm"]
+        .iter()
+        .find_map(|ext| id.strip_suffix(ext))
+        .unwrap_or(id);
+    match id.strip_suffix("index") {
+        Some(rest) if rest.is_empty() || rest.ends_with('/') => rest.trim_end_matches('/'),
+        _ => id,
     }
 }
 

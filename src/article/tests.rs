@@ -296,3 +296,19 @@ fn a_malformed_tag_a_browser_accepts_is_not_text() {
         ]
     );
 }
+
+#[test]
+fn an_article_is_named_alike_in_every_format() {
+    for id in [
+        "billing/invoices.md",
+        "billing/invoices/",
+        "billing/invoices.html",
+        "billing/invoices/index.html",
+    ] {
+        assert_eq!(super::id_key(id), "billing/invoices", "{id}");
+    }
+    assert_eq!(super::id_key("Archive/index.md"), "Archive");
+    assert_eq!(super::id_key("Archive/"), "Archive");
+    assert_eq!(super::id_key("reindex.md"), "reindex");
+    assert_eq!(super::id_key("index.html"), "");
+}

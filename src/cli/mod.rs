@@ -20,9 +20,10 @@ use crate::embed::config::EmbedderArgs;
 use crate::embed::http::HttpEmbedder;
 use crate::eval;
 use crate::index::embedding::VectorArgs;
-use crate::index::{self, BuildOptions, Corpus, IndexDir};
+use crate::index::{self, BuildOptions, IndexDir};
 use crate::locale::Locale;
 use crate::search::{Engine, Filter, Ranking, SearchRequest, limits};
+use crate::source::{Source, SourceArgs};
 
 /// kensaku (検索): multilingual full-text search for support documentation.
 #[derive(Debug, Parser)]
@@ -34,7 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build or update the index from a corpus folder (default: the bundled demo corpus).
+    /// Build or update the index from a markdown folder, a built site or a
+    /// live site (default: the bundled demo corpus).
     Index(IndexArgs),
     /// Search the index from the terminal.
     Search(SearchArgs),
@@ -42,11 +44,11 @@ pub enum Command {
     Eval(EvalArgs),
     /// Show how a locale's analyzer splits text into tokens.
     Analyze(AnalyzeArgs),
-    /// Print the parsed articles of a corpus as JSON lines (to feed other tools).
+    /// Print the parsed articles of a source as JSON lines (to feed other tools).
     Export(ExportArgs),
     /// Serve the HTTP API, the search box and a demo site (indexes the demo
     /// corpus, or --corpus, first if there is no index yet).
-    Serve(crate::server::ServeArgs),
+    Serve(Box<crate::server::ServeArgs>),
     /// Search analytics reports: what readers search, and do not find.
     Analytics(AnalyticsArgs),
 }
@@ -103,12 +105,13 @@ pub struct IndexDirArg {
 pub struct IndexArgs {
     #[command(flatten)]
     pub index_dir: IndexDirArg,
-    /// Corpus folder laid out `<locale>/<path>.md`; the bundled demo corpus if absent.
-    #[arg(long, env = "KENSAKU_CORPUS")]
-    pub corpus: Option<PathBuf>,
-    /// Article URL template with `{locale}` and `{path}`.
-    #[arg(long, env = "KENSAKU_BASE_URL", default_value = UrlTemplate::DEFAULT)]
-    pub base_url: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Article URL template with `{locale}` and `{path}` (markdown); for a
+    /// site, the URL of its root (pages with no canonical link are served
+    /// under it) [default: /docs/{locale}/{path}; a site's own paths].
+    #[arg(long, env = "KENSAKU_BASE_URL")]
+    pub base_url: Option<String>,
     /// Rebuild every locale from scratch instead of updating changed articles.
     #[arg(long)]
     pub full: bool,
@@ -216,9 +219,13 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Corpus folder; the bundled demo corpus if absent.
-    #[arg(long)]
-    pub corpus: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// As `index --base-url`.
+    #[arg(long, env = "KENSAKU_BASE_URL")]
+    pub base_url: Option<String>,
+    #[command(flatten)]
+    pub index_dir: IndexDirArg,
     /// Only articles of this locale.
     #[arg(long)]
     pub locale: Option<Locale>,
@@ -316,7 +323,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analytics(args) => analytics_command(args),
         Command::Serve(args) => {
             prefer_small_pages();
-            crate::server::run(crate::server::ServerConfig::resolve(args)?)?;
+            crate::server::run(crate::server::ServerConfig::resolve(*args)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -346,10 +353,12 @@ fn parse_filter(text: &str) -> Result<Filter, String> {
 }
 
 fn index_command(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let corpus = Corpus::from_option(args.corpus.as_deref())?;
+    let corpus = args
+        .source
+        .corpus(args.base_url.as_deref(), &args.index_dir.index_dir)?;
     let dir = IndexDir::new(&args.index_dir.index_dir);
     let options = BuildOptions {
-        urls: UrlTemplate::new(args.base_url),
+        urls: UrlTemplate::new(args.base_url.unwrap_or_else(|| UrlTemplate::DEFAULT.into())),
         full: args.full,
         progress: if !args.json && std::io::stderr().is_terminal() {
             Arc::new(progress::TerminalProgress::default())
@@ -483,27 +492,32 @@ fn print_report(report: &eval::Report, args: &EvalArgs) -> anyhow::Result<ExitCo
 
 fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write as _;
-    let corpus = Corpus::from_option(args.corpus.as_deref())?;
-    let (entries, skipped) = corpus.entries();
+    let corpus = args
+        .source
+        .corpus(args.base_url.as_deref(), &args.index_dir.index_dir)?;
+    let listing = corpus.list(&|_| None)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let urls = UrlTemplate::default();
-    for entry in &entries {
-        if args.locale.is_some() && entry.folder_locale != args.locale {
-            continue;
-        }
+    let urls = UrlTemplate::new(args.base_url.unwrap_or_else(|| UrlTemplate::DEFAULT.into()));
+    let site = corpus.site_options();
+    for entry in &listing.documents {
         let parsed = entry
             .read_limited(crate::article::DEFAULT_MAX_ARTICLE_BYTES)
-            .and_then(|bytes| entry.parse(&bytes, &urls));
+            .and_then(|bytes| entry.parse(&bytes, &urls, &site))
+            .map(|parsed| {
+                (args.locale.is_none() || args.locale.as_ref() == Some(&parsed.article.locale))
+                    .then_some(parsed)
+            });
         match parsed {
-            Ok(parsed) => {
+            Ok(None) => {}
+            Ok(Some(parsed)) => {
                 serde_json::to_writer(&mut out, &parsed.article)?;
                 out.write_all(b"\n")?;
             }
             Err(skip) => eprintln!("skipped {}: {}", skip.path, skip.reason),
         }
     }
-    for s in skipped {
+    for s in listing.skipped {
         eprintln!("skipped {}: {}", s.path, s.reason);
     }
     out.flush()?;

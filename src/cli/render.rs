@@ -5,14 +5,15 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use crate::eval::Report;
-use crate::index::{BuildReport, Corpus, IndexDir};
+use crate::index::{BuildReport, IndexDir};
 use crate::search::SearchResponse;
+use crate::source::Source;
 
-pub fn build_report(report: &BuildReport, corpus: &Corpus, dir: &IndexDir) -> String {
+pub fn build_report(report: &BuildReport, corpus: &dyn Source, dir: &IndexDir) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "indexed {} of {} files from {} into {} in {:.2} s ({:.1} MB/s of markdown analyzed; {} unchanged)",
+        "indexed {} of {} files from {} into {} in {:.2} s ({:.1} MB/s of documents analyzed; {} unchanged)",
         report.indexed,
         report.files,
         corpus.describe(),

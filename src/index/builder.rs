@@ -27,7 +27,6 @@ use crate::analysis;
 use crate::article::{Article, DEFAULT_MAX_ARTICLE_BYTES, UrlTemplate};
 use crate::locale::{Language, Locale};
 
-use super::corpus::{Corpus, Entry, Skipped};
 use super::document::ArticleDocument;
 use super::embedding::{self, EmbedOptions, EmbedReport};
 use super::hitstore::{HitStore, HitStoreWriter};
@@ -35,6 +34,8 @@ use super::layout::{self, FORMAT_VERSION, Generation, IndexDir, Manifest};
 use super::progress::{Phase, Progress, Silent};
 use super::schema::{self, Fields, Provenance};
 use super::{IndexError, open_generation};
+use crate::article::html::SiteOptions;
+use crate::source::{Document, Skipped, Source};
 
 /// How to build.
 #[derive(Debug, Clone)]
@@ -182,11 +183,12 @@ impl LocaleWriter {
 
 /// Builds or updates the indexes of every locale found in `corpus`.
 ///
-/// Steps: read what is served; process every file (all cores); delete the
-/// documents of files gone; commit every changed locale; publish — unless
-/// nothing could be indexed at all (a broken corpus must not empty the index).
+/// Steps: read what is served; list the source's documents; process every
+/// document (all cores); delete the documents gone from the source; commit
+/// every changed locale; publish — unless nothing could be indexed at all (a
+/// broken corpus must not empty the index) — and tell the source.
 pub fn build(
-    corpus: &Corpus,
+    corpus: &dyn Source,
     dir: &IndexDir,
     options: &BuildOptions,
 ) -> Result<BuildReport, IndexError> {
@@ -196,8 +198,10 @@ pub fn build(
         locales: served,
         existing,
     } = read_served(dir, options)?;
-    let (entries, skipped) = corpus.entries();
-    let pass = Pass::new(dir, options, &served, existing);
+    let listing = corpus.list(&|key| existing.get(key).map(|e| e.hash.clone()))?;
+    let (entries, skipped) = (listing.documents, listing.skipped);
+    let mut pass = Pass::new(dir, options, &served, existing);
+    pass.site = corpus.site_options();
     let outcomes = pass.process_all(&entries);
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "files processed");
     let mut report = BuildReport {
@@ -206,7 +210,8 @@ pub fn build(
         ..Default::default()
     };
     report.tally(outcomes)?;
-    pass.delete_removed(&entries)?;
+    pass.delete_removed(&entries, &listing.kept)?;
+    let hashes = pass.hashes(&entries, &listing.kept);
     pass.open_locales_lacking_vectors()?;
     let bytes_analyzed = pass.bytes_analyzed.load(Ordering::Relaxed);
     let committed = pass.commit_all(&mut report)?;
@@ -239,6 +244,7 @@ pub fn build(
         dir.collect_garbage(&generation.locale)
             .map_err(|e| IndexError::io(dir.root(), e))?;
     }
+    corpus.published(&hashes);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -363,6 +369,10 @@ struct Pass<'a> {
     /// blocks only the threads that need that locale.
     writers: Mutex<BTreeMap<Locale, WriterCell>>,
     bytes_analyzed: AtomicU64,
+    /// How the source's HTML pages are read.
+    site: SiteOptions,
+    /// The content hash of every document read (the source may keep them).
+    read_hashes: Mutex<HashMap<String, String>>,
 }
 
 impl<'a> Pass<'a> {
@@ -380,7 +390,21 @@ impl<'a> Pass<'a> {
             salt: hash_salt(options),
             writers: Mutex::new(BTreeMap::new()),
             bytes_analyzed: AtomicU64::new(0),
+            site: SiteOptions::default(),
+            read_hashes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The content hash of every document the index now holds from the
+    /// source's listing: read by this build, or kept unchanged.
+    fn hashes(&self, entries: &[Document], kept: &[String]) -> HashMap<String, String> {
+        let mut hashes = self.read_hashes.lock().expect("hashes poisoned").clone();
+        for key in entries.iter().map(|e| &e.key).chain(kept) {
+            if let (false, Some(old)) = (hashes.contains_key(key), self.existing.get(key)) {
+                hashes.insert(key.clone(), old.hash.clone());
+            }
+        }
+        hashes
     }
 
     /// The writer of `locale`, opened by the first thread that needs it.
@@ -416,7 +440,7 @@ impl<'a> Pass<'a> {
 
     /// Processes every entry on all cores; each locale folder's writer
     /// commits as soon as its last file is done (see module docs).
-    fn process_all(&self, entries: &[Entry]) -> Vec<Outcome> {
+    fn process_all(&self, entries: &[Document]) -> Vec<Outcome> {
         let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(entries.len()));
         let progress = self.options.progress.as_ref();
         progress.start(Phase::Indexing, Some(entries.len() as u64));
@@ -449,23 +473,37 @@ impl<'a> Pass<'a> {
         outcomes.into_inner().expect("outcomes poisoned")
     }
 
-    /// One file: read, and unless unchanged, parse, analyze and index it.
-    fn process(&self, entry: &Entry, analyzers: &mut HashMap<Language, TextAnalyzer>) -> Outcome {
+    /// One document: read, and unless unchanged, parse, analyze and index it.
+    fn process(
+        &self,
+        entry: &Document,
+        analyzers: &mut HashMap<Language, TextAnalyzer>,
+    ) -> Outcome {
+        let old = self.existing.get(&entry.key);
+        // A crawled page the site says is the version the index holds.
+        if let (Some(old), Some(hash)) = (old, entry.unchanged_as())
+            && old.hash == hash
+        {
+            return Outcome::Unchanged;
+        }
         let bytes = match entry.read_limited(self.options.max_article_bytes) {
             Ok(bytes) => bytes,
             Err(skip) => return Outcome::Skipped(skip),
         };
         let hash = content_hash(&self.salt, &bytes);
-        let old = self.existing.get(&entry.source);
+        self.read_hashes
+            .lock()
+            .expect("hashes poisoned")
+            .insert(entry.key.clone(), hash.clone());
         if old.is_some_and(|old| old.hash == hash) {
             return Outcome::Unchanged;
         }
-        let parsed = match entry.parse(&bytes, &self.options.urls) {
+        let parsed = match entry.parse(&bytes, &self.options.urls, &self.site) {
             Ok(parsed) => parsed,
             Err(skip) => return Outcome::Skipped(skip),
         };
         let provenance = Provenance {
-            source: entry.source.clone(),
+            source: entry.key.clone(),
             hash,
         };
         match self.index(&parsed.article, provenance, old, analyzers) {
@@ -473,7 +511,7 @@ impl<'a> Pass<'a> {
                 self.bytes_analyzed
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 Outcome::Indexed {
-                    source: entry.source.clone(),
+                    source: entry.key.clone(),
                     warnings: parsed.warnings,
                 }
             }
@@ -531,9 +569,13 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
-    /// Deletes the documents of files gone from the corpus.
-    fn delete_removed(&self, entries: &[Entry]) -> Result<(), IndexError> {
-        let present: HashSet<&str> = entries.iter().map(|e| e.source.as_str()).collect();
+    /// Deletes the documents gone from the source (neither listed nor kept).
+    fn delete_removed(&self, entries: &[Document], kept: &[String]) -> Result<(), IndexError> {
+        let present: HashSet<&str> = entries
+            .iter()
+            .map(|e| e.key.as_str())
+            .chain(kept.iter().map(String::as_str))
+            .collect();
         for (source, old) in &self.existing {
             if !present.contains(source.as_str()) {
                 self.writer_for(&old.locale)?.delete(source);

@@ -1,6 +1,5 @@
 //! Indexing: articles → one tantivy index per locale, on disk.
 //!
-//! - [`corpus`]: where article files come from (a folder, or the bundled demo).
 //! - [`schema`]: the fields of a locale index and article → document.
 //! - [`stored`]: compact encodings of term vectors and section tables.
 //! - [`layout`]: generations on disk and the atomic switch between them.
@@ -10,7 +9,6 @@
 //!   and the build step that makes them.
 
 pub mod builder;
-pub mod corpus;
 pub mod document;
 pub mod embedding;
 pub mod hitstore;
@@ -31,8 +29,8 @@ use crate::analysis;
 use layout::{Generation, Manifest};
 use schema::Fields;
 
+pub use crate::source::{Corpus, Skipped};
 pub use builder::{BuildOptions, BuildReport, build};
-pub use corpus::{Corpus, Skipped};
 pub use layout::IndexDir;
 pub use reader::LocaleReader;
 
@@ -66,6 +64,8 @@ pub enum IndexError {
         "embedding failed; the served index is unchanged (pass --lexical-fallback to publish without vectors): {0}"
     )]
     Embedding(crate::embed::EmbedError),
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
 }
 
 /// The first skipped files with their reasons, one per line.

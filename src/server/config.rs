@@ -19,6 +19,7 @@ use crate::curation::CurationConfig;
 use crate::embed::config::EmbedderArgs;
 use crate::index::embedding::{EmbedOptions, VectorArgs};
 use crate::index::vectors::VectorFormat;
+use crate::source::SourceArgs;
 
 /// Largest accepted request body (a search's JSON parameters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -36,11 +37,11 @@ pub struct ServeArgs {
     /// Index folder [default: index].
     #[arg(long, env = "KENSAKU_INDEX_DIR")]
     pub index_dir: Option<PathBuf>,
-    /// Corpus to index when there is no index yet, and to reindex from
-    /// [default: the bundled demo corpus].
-    #[arg(long, env = "KENSAKU_CORPUS")]
-    pub corpus: Option<PathBuf>,
-    /// Article URL template with `{locale}` and `{path}` [default: /docs/{locale}/{path}].
+    /// What to index when there is no index yet, and to reindex from.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Article URL template with `{locale}` and `{path}` (markdown); a
+    /// site's root URL [default: /docs/{locale}/{path}; a site's own paths].
     #[arg(long, env = "KENSAKU_BASE_URL")]
     pub base_url: Option<String>,
     /// Origin allowed to call the API from a browser (repeatable; `*` for any)
@@ -122,6 +123,12 @@ struct FileConfig {
     addr: Option<SocketAddr>,
     index_dir: Option<PathBuf>,
     corpus: Option<PathBuf>,
+    site: Option<PathBuf>,
+    crawl: Option<String>,
+    default_locale: Option<crate::locale::Locale>,
+    crawl_concurrency: Option<usize>,
+    crawl_max_pages: Option<usize>,
+    crawl_timeout_ms: Option<u64>,
     base_url: Option<String>,
     cors_origins: Option<Vec<String>>,
     rate_limit: Option<u64>,
@@ -183,7 +190,10 @@ impl fmt::Debug for AdminKey {
 pub struct ServerConfig {
     pub addr: SocketAddr,
     pub index_dir: PathBuf,
-    pub corpus: Option<PathBuf>,
+    /// Where documents come from.
+    pub source: SourceArgs,
+    /// `--base-url` as given (a site's root URL).
+    pub base_url: Option<String>,
     pub urls: UrlTemplate,
     pub cors_origins: Vec<String>,
     pub rate_limit: u64,
@@ -227,7 +237,16 @@ impl ServerConfig {
                 .or(file.addr)
                 .unwrap_or_else(|| ([127, 0, 0, 1], 7700).into()),
             index_dir: index_dir.clone(),
-            corpus: args.corpus.or(file.corpus),
+            source: args.source.or(SourceArgs {
+                corpus: file.corpus,
+                site: file.site,
+                crawl: file.crawl,
+                default_locale: file.default_locale,
+                crawl_concurrency: file.crawl_concurrency,
+                crawl_max_pages: file.crawl_max_pages,
+                crawl_timeout_ms: file.crawl_timeout_ms,
+            }),
+            base_url: args.base_url.clone().or(file.base_url.clone()),
             urls: UrlTemplate::new(
                 args.base_url
                     .or(file.base_url)

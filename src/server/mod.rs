@@ -26,6 +26,7 @@ use anyhow::Context as _;
 
 use crate::index::{self, BuildOptions, Corpus, IndexDir};
 use crate::search::Engine;
+use crate::source::Source;
 
 pub use config::{ServeArgs, ServerConfig};
 use error::ApiError;
@@ -49,7 +50,9 @@ async fn dashboard(state: web::Data<AppState>) -> HttpResponse {
 pub fn run(config: ServerConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let dir = IndexDir::new(&config.index_dir);
-    let corpus = Corpus::from_option(config.corpus.as_deref())?;
+    let corpus = config
+        .source
+        .corpus(config.base_url.as_deref(), &config.index_dir)?;
     let build_options = BuildOptions {
         urls: config.urls.clone(),
         embed: config.embed.clone(),

@@ -314,6 +314,8 @@ fn the_terminal_says_how_meaning_weighed() {
         }
         let out = command
             .args(["search", "--locale", "en-us", "--embedder-url", url])
+            // The index was embedded with no prefixes (the fake model is no e5).
+            .args(["--embedder-query-prefix=", "--embedder-passage-prefix="])
             .arg("--index-dir")
             .arg(dir.root())
             .arg("reset a password")
