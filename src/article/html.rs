@@ -96,10 +96,19 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
         },
     };
     let served = served_url(page, options, path);
+    // Where the page says it is: its canonical link, else its own entry
+    // among its translations (which then also tells the site's root).
+    let own_alternate = head
+        .alternates
+        .iter()
+        .filter(|(lang, _)| Locale::parse(lang).is_ok_and(|l| l == locale))
+        .filter_map(|(_, href)| served.join(href).ok())
+        .find(|u| u.path().ends_with(path));
     let url = head
         .canonical
         .as_deref()
         .and_then(|c| served.join(c).ok())
+        .or(own_alternate)
         .unwrap_or_else(|| served.clone());
     // The site's root as this page sees it: its URL without its path.
     let root = site_root(&url, path).unwrap_or_else(|| site_root(&served, path).unwrap_or(served));

@@ -399,6 +399,20 @@ fn links(url: &Url, bytes: &[u8], charset: Option<&str>) -> Vec<String> {
         .unwrap_or_else(|| url.clone());
     let anchors = scraper::Selector::parse("a[href]").expect("a valid selector");
     let mut out = Vec::new();
+    // A redirecting page (`<meta http-equiv="refresh" content="0; url=…">`)
+    // leads where browsers go.
+    let refresh = scraper::Selector::parse("meta[http-equiv]").expect("a valid selector");
+    for meta in document.select(&refresh) {
+        let e = meta.value();
+        if e.attr("http-equiv")
+            .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+            && let Some(content) = e.attr("content")
+            && let Some(at) = content.to_ascii_lowercase().find("url=")
+            && let Ok(target) = base.join(content[at + 4..].trim().trim_matches(['"', '\'']))
+        {
+            out.push(target.to_string());
+        }
+    }
     for a in document.select(&anchors) {
         if a.value()
             .attr("rel")

@@ -28,4 +28,5 @@ mod properties;
 mod rebuild;
 mod replicas;
 mod server;
+mod sites;
 mod soak;

@@ -1,4 +1,5 @@
-//! nginx as a load balancer in front of kensaku replicas, for the tests.
+//! nginx for the tests: a load balancer in front of kensaku replicas, or a
+//! static site to crawl.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -31,13 +32,8 @@ pub struct Nginx {
 }
 
 impl Nginx {
+    /// Balances `upstreams` round-robin, retrying idempotent requests.
     pub fn start(binary: &Path, dir: &Path, upstreams: &[String]) -> Nginx {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        std::fs::create_dir_all(dir).unwrap();
         let servers: String = upstreams
             .iter()
             .map(|u| {
@@ -47,6 +43,51 @@ impl Nginx {
                 )
             })
             .collect();
+        let http = format!(
+            "  access_log off;
+  upstream kensaku {{
+{servers}    keepalive 16;
+  }}"
+        );
+        let server = "    location / {
+      proxy_pass http://kensaku;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream_tries 3;
+      proxy_connect_timeout 1s;
+    }";
+        let nginx = Self::start_with(binary, dir, free_port(), &http, server);
+        nginx.wait_for("/health", dir);
+        nginx
+    }
+
+    /// Serves the folder `root` as a static site on `port` (ETag and
+    /// Last-Modified, as nginx always sends them), with `locations` added to
+    /// its server block; requests are logged to `<dir>/access.log`
+    /// (`METHOD PATH STATUS`).
+    pub fn static_site(
+        binary: &Path,
+        dir: &Path,
+        port: u16,
+        root: &Path,
+        locations: &str,
+    ) -> Nginx {
+        let log = dir.join("access.log");
+        let http = format!(
+            "  log_format brief '$request_method $uri $status';
+  access_log {} brief;
+  include /etc/nginx/mime.types;",
+            log.display()
+        );
+        let server = format!("    root {};\n{locations}", root.display());
+        let nginx = Self::start_with(binary, dir, port, &http, &server);
+        nginx.wait_for("/", dir);
+        nginx
+    }
+
+    fn start_with(binary: &Path, dir: &Path, port: u16, http: &str, server: &str) -> Nginx {
+        std::fs::create_dir_all(dir).unwrap();
         // Workers run as root only when the master does (CI); otherwise the
         // directive is ignored.
         let user = if unsafe { libc::geteuid() } == 0 {
@@ -62,25 +103,15 @@ pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off;
+{http}
   client_body_temp_path {d}/body;
   proxy_temp_path {d}/proxy;
   fastcgi_temp_path {d}/fastcgi;
   uwsgi_temp_path {d}/uwsgi;
   scgi_temp_path {d}/scgi;
-  upstream kensaku {{
-{servers}    keepalive 16;
-  }}
   server {{
     listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://kensaku;
-      proxy_http_version 1.1;
-      proxy_set_header Connection \"\";
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
-      proxy_connect_timeout 1s;
-    }}
+{server}
   }}
 }}
 "
@@ -99,9 +130,16 @@ http {{
             .process_group(0)
             .spawn()
             .expect("start nginx");
-        let base = format!("http://127.0.0.1:{port}");
+        Nginx {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Waits until `path` answers at all.
+    fn wait_for(&self, path: &str, dir: &Path) {
         let started = Instant::now();
-        while client().get(format!("{base}/health")).send().is_err() {
+        while client().get(format!("{}{path}", self.base)).send().is_err() {
             assert!(
                 started.elapsed() < Duration::from_secs(10),
                 "nginx did not start: {:?}",
@@ -109,8 +147,16 @@ http {{
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Nginx { child, base }
     }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for Nginx {
