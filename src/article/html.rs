@@ -33,8 +33,8 @@
 use std::borrow::Cow;
 
 use ego_tree::NodeRef;
+use scraper::Html;
 use scraper::node::{Element, Node};
-use scraper::{Html, Selector};
 use url::Url;
 
 use super::markdown::{clean_text, slugify};
@@ -220,12 +220,18 @@ impl Head {
                 .map(str::to_string),
             ..Default::default()
         };
-        let selector = Selector::parse("title, link, meta").expect("a valid selector");
-        for element in document.select(&selector) {
-            let e = element.value();
+        // The head's elements (parsing puts them there, wherever written).
+        let head_element = document
+            .root_element()
+            .children()
+            .find(|n| matches!(n.value(), Node::Element(e) if e.name() == "head"));
+        for node in head_element.into_iter().flat_map(|h| h.descendants()) {
+            let Node::Element(e) = node.value() else {
+                continue;
+            };
             match e.name() {
                 "title" if head.title.is_none() => {
-                    head.title = Some(element.text().collect::<String>().trim().to_string());
+                    head.title = Some(node_text(node).trim().to_string());
                 }
                 "link" => {
                     let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
@@ -366,22 +372,46 @@ fn percent_decode(path: &str) -> String {
         .into_owned()
 }
 
-/// The element whose text is the page's content.
+/// The element whose text is the page's content: the first marked
+/// `data-kensaku-body`, else the first `<article>` in a `<main>`, the first
+/// `<main>`, `<article>` or `[role=main]`, the `<body>` — found in one walk.
 fn content_root(document: &Html) -> NodeRef<'_, Node> {
-    for selector in [
-        "[data-kensaku-body]",
-        "main article",
-        "main",
-        "article",
-        "[role=main]",
-        "body",
-    ] {
-        let selector = Selector::parse(selector).expect("a valid selector");
-        if let Some(element) = document.select(&selector).next() {
-            return *element;
+    // Candidates by preference, the first of each kind in document order.
+    let mut found: [Option<NodeRef<'_, Node>>; 6] = [None; 6];
+    let mut in_main: Vec<ego_tree::NodeId> = Vec::new();
+    for node in document.tree.root().descendants() {
+        let Node::Element(e) = node.value() else {
+            continue;
+        };
+        let rank = if e.attr("data-kensaku-body").is_some() {
+            Some(0)
+        } else {
+            match e.name() {
+                "main" => {
+                    in_main.push(node.id());
+                    Some(2)
+                }
+                "article" if node.ancestors().any(|a| in_main.contains(&a.id())) => Some(1),
+                "article" => Some(3),
+                "body" => Some(5),
+                _ if e.attr("role") == Some("main") => Some(4),
+                _ => None,
+            }
+        };
+        if let Some(rank) = rank
+            && found[rank].is_none()
+        {
+            found[rank] = Some(node);
+            if rank == 0 {
+                break;
+            }
         }
     }
-    document.tree.root()
+    found
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_else(|| document.tree.root())
 }
 
 /// Elements that are never content.
