@@ -6,6 +6,7 @@
 # nginx's floor), on the whole shared corpus, lexical, every search recorded.
 #
 #   bench/analytics.sh            # DURATION=10s ROUNDS=3; QUERIES=dev.jsonl
+#   BASELINE=/tmp/kensaku-7976e44 bench/analytics.sh   # and an older binary, as it starts
 #
 # PostgreSQL: a server of this run's own (initdb under target/, as the
 # postgres user when run as root), stopped at the end. Then the counts: every
@@ -33,7 +34,7 @@ PG_PORT=5499
 trap '"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PWD/$WORK/pg/data" -m fast stop > /dev/null' EXIT
 URL="postgres://kensaku@127.0.0.1:$PG_PORT/postgres"
 
-SERVERS="off=$KENSAKU sqlite=$KENSAKU postgres=$KENSAKU" \
+SERVERS="${BASELINE:+old=$BASELINE }off=$KENSAKU sqlite=$KENSAKU postgres=$KENSAKU" \
   FLAGS_off="--analytics off" FLAGS_postgres="--analytics-url $URL" \
   WORK="$WORK/http" KENSAKU="$KENSAKU" bash bench/http/throughput.sh
 
