@@ -463,7 +463,7 @@ pub fn now() -> i64 {
 
 /// Lowers the calling thread's CPU priority (nice 10): on a saturated
 /// machine the writer's inserts would otherwise take a fifth of the search
-/// throughput (BENCHMARKS.md); now it lags instead, and a full queue drops
+/// throughput (docs/benchmarks-history.md); now it lags instead, and a full queue drops
 /// records, counted, as designed. Linux sets nice per thread.
 fn yield_to_searches() {
     #[cfg(target_os = "linux")]

@@ -332,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// A server keeps its memory small: no transparent huge pages for this
 /// process. The allocator asks for them (`madvise`), which speeds indexing
 /// up by a tenth but made a serving process's heap twice as large (see
-/// BENCHMARKS.md); an index build run by `kensaku index` keeps them.
+/// docs/benchmarks-history.md); an index build run by `kensaku index` keeps them.
 fn prefer_small_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE only sets a flag of the calling process.

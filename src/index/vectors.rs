@@ -16,7 +16,7 @@
 //! for the shared corpus on 2 cores; it takes 21): a long article chunk
 //! found the judged articles better than short chunks or their mean,
 //! headings add where the answer is, and the originals' section text adds
-//! to both (BENCHMARKS.md).
+//! to both (docs/benchmarks-history.md).
 //!
 //! With the vectors, each article's *neighbours*: the similarities of its
 //! article vector to the [`NEIGHBOURS`] nearest other articles of the
@@ -25,7 +25,7 @@
 //! articles as a blocked matrix product (quadratic, but in cache: writing
 //! the file takes 0.01 s for the shared corpus's 340 articles a locale,
 //! 0.14–0.19 s at 10×, 2.9–4.1 s at 50×; row by row it was 46 s at 50×;
-//! BENCHMARKS.md).
+//! docs/benchmarks-history.md).
 //!
 //! Layout: magic `KSKVEC02`, then a header (varints: dimensions, format,
 //! rows, the article-id table, each row's article and section, and the
@@ -557,7 +557,7 @@ impl Vectors {
     /// answers — less its hub penalty ([`Scoring::hub_penalty`]).
     ///
     /// An exact scan: a few thousand rows per locale cost well under a
-    /// millisecond (see BENCHMARKS.md for 1×/10×/50×).
+    /// millisecond (see docs/benchmarks-history.md for 1×/10×/50×).
     pub fn search(&self, query: &[f32], k: usize, scoring: &Scoring) -> Vec<ArticleMatch<'_>> {
         let Scoring {
             section_weight,

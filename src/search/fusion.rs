@@ -3,7 +3,7 @@
 //! `semantic_ratio` (Meilisearch's name) weighs meaning against words: 0 is
 //! the lexical ranking exactly, 1 the vector ranking exactly (for the
 //! articles each retrieves; ties keep the order of the list that weighs
-//! more). Three methods, compared by held-out evaluation (BENCHMARKS.md);
+//! more). Three methods, compared by held-out evaluation (docs/benchmarks-history.md);
 //! every weight is at least 0, and a candidate absent from a list weighs 0
 //! in it:
 //!
@@ -134,7 +134,7 @@ impl Fusion {
 
 /// The defaults are the configuration the held-out folds chose most (four
 /// of five) over dev + dev2, also the best over all of them in-sample
-/// (BENCHMARKS.md, "Words that cover the query weigh more").
+/// (docs/benchmarks-history.md, "Words that cover the query weigh more").
 impl Default for Fusion {
     fn default() -> Self {
         Fusion {
