@@ -349,7 +349,7 @@ pub fn read(
     let dfs = DocFreqs::new(ctx.searcher, TermStats::default());
     let words = analysis::analyze(&mut analyzers.plain, text);
     let ranking = ctx.ranking;
-    let num_docs = ctx.searcher.num_docs().max(1);
+    let num_docs = collection_size(ctx.searcher);
     let mut concepts = group_concepts(
         &analysis::analyze(&mut analyzers.localized, text),
         ranking.alternative,
@@ -461,7 +461,7 @@ fn expanded_concepts(
     localized: &mut TextAnalyzer,
 ) -> tantivy::Result<Vec<Concept>> {
     let ranking = ctx.ranking;
-    let num_docs = ctx.searcher.num_docs().max(1);
+    let num_docs = collection_size(ctx.searcher);
     let body_title = body_and_title(ctx);
     let mut concepts = std::mem::take(&mut reading.concepts);
     if !reading.expands {
@@ -640,7 +640,7 @@ fn english_group(
         return Ok(None);
     }
     let ranking = ctx.ranking;
-    let num_docs = ctx.searcher.num_docs().max(1);
+    let num_docs = collection_size(ctx.searcher);
     let field = ctx.fields.text(TextField::English);
     let mut concepts = group_concepts(&analysis::analyze(english, text), ranking.alternative);
     concepts.truncate(MAX_CONCEPTS);
@@ -759,9 +759,27 @@ pub fn group_concepts(tokens: &[Token], alternative_weight: f32) -> Vec<Concept>
     concepts
 }
 
+/// How many documents the index's document frequencies are counted among:
+/// every document of every segment, deleted ones included. A term's
+/// frequency counts the documents an incremental build replaced until their
+/// segment is merged (as Lucene's statistics do), so the collection it is
+/// measured against must count them too: against the live documents alone,
+/// a word in every article weighed less than nothing after an edit, and
+/// coverage scores became NaN. Without deletions it is the live count.
+fn collection_size(searcher: &Searcher) -> u64 {
+    let documents: u64 = searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| u64::from(segment.max_doc()))
+        .sum();
+    documents.max(1)
+}
+
+/// BM25's IDF, never negative: a frequency above the collection's size
+/// (which [`collection_size`] rules out) counts as the whole collection.
 fn idf(doc_freq: u64, num_docs: u64) -> f32 {
     let n = num_docs as f32;
-    let df = doc_freq as f32;
+    let df = doc_freq.min(num_docs) as f32;
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 

@@ -374,3 +374,56 @@ fn repeated_edits_do_not_grow_the_hit_store_without_bound() {
         "never compacted: {sizes:?}"
     );
 }
+
+/// A word in every article still weighs after an edit: the edited article's
+/// old version stays counted in the term's document frequency until its
+/// segment is merged, and the collection it is weighed against counts it
+/// too (it used to be the live documents alone: a negative weight, and
+/// NaN scores for every hit).
+#[test]
+fn an_edit_leaves_scores_finite_and_ranked_as_a_fresh_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    let topics = [
+        "invoices", "payouts", "refunds", "taxes", "credits", "disputes",
+    ];
+    for (i, topic) in topics.iter().enumerate() {
+        let body =
+            format!("Partner Center shows {topic}. Partner Center keeps {topic} for a year.");
+        common::write_article(&corpus, "en-us", &format!("{i}.md"), topic, &body);
+    }
+    let index = tmp.path().join("index");
+    build(&corpus, &index).unwrap();
+    common::write_article(
+        &corpus,
+        "en-us",
+        "0.md",
+        "invoices",
+        "Partner Center shows invoices, and Partner Center downloads them.",
+    );
+    build(&corpus, &index).unwrap();
+    let fresh = tmp.path().join("fresh");
+    build(&corpus, &fresh).unwrap();
+
+    let search = |index: &Path| {
+        let engine = Engine::open(IndexDir::new(index));
+        let request =
+            SearchRequest::new("partner center invoices").locale(Locale::parse("en-us").unwrap());
+        engine.search(&request).unwrap().hits
+    };
+    let (edited, fresh) = (search(&index), search(&fresh));
+    assert!(
+        edited.iter().all(|h| h.score.is_finite() && h.score > 0.0),
+        "{:?}",
+        edited.iter().map(|h| (&h.id, h.score)).collect::<Vec<_>>()
+    );
+    // The same articles, the one about invoices first (the others tie on
+    // "partner center": their order is their order in the segments).
+    let ids = |hits: &[kensaku::search::Hit]| {
+        let mut ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        ids[1..].sort();
+        ids
+    };
+    assert_eq!(ids(&edited), ids(&fresh));
+    assert_eq!(edited[0].id, "0.md");
+}
