@@ -28,6 +28,9 @@ if [ "${WITH_VECTORS:-0}" = 1 ]; then
   . bench/hybrid/embedder.sh
   VECTORS=(--embedding-cache "$WORK/embeddings")
 fi
+# Fresh indexes: an incremental build over an earlier one is a different
+# index (deleted documents still counted in term statistics until merged).
+rm -rf "$WORK/markdown" "$WORK/site-index"
 "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/markdown" "${VECTORS[@]}" > /dev/null
 "$KENSAKU" index --site "$WORK/site" --index-dir "$WORK/site-index" "${VECTORS[@]}" > /dev/null
 SETS=("$SHARED/eval/dev.jsonl" "$SHARED/eval/dev2.jsonl" --cross-language ja-jp,zh-cn,ko-kr)

@@ -14,14 +14,16 @@
 # folder a bundle and drops the pages beside it). Every source article must
 # come out as a page: the script checks, and fails if one is missing.
 #
-#   HUGO=/usr/bin/hugo  STRIP_H1=1 (the template writes the title as <h1>)
+#   HUGO=/usr/bin/hugo
+#   STRIP_H1=auto       the template writes the title as <h1>: the article's own H1 is dropped
+#                       when it says the same, kept when it says more (1: always dropped, 0: kept)
 #   BASE_URL=https://docs.example.org/  where the site is served (canonical links, sitemaps)
 #   PAGEFIND_BODY=1     mark <article> data-pagefind-body (Pagefind then skips the chrome)
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 SRC OUT" >&2; exit 2; }
 SRC=$(cd "$1" && pwd); OUT=$2
 HERE=$(cd "$(dirname "$0")" && pwd); SKEL=$HERE/hugo
-HUGO=${HUGO:-hugo}; STRIP_H1=${STRIP_H1:-1}; PAGEFIND_BODY=${PAGEFIND_BODY:-0}
+HUGO=${HUGO:-hugo}; STRIP_H1=${STRIP_H1:-auto}; PAGEFIND_BODY=${PAGEFIND_BODY:-0}
 command -v "$HUGO" >/dev/null || { echo "hugo is needed: apt-get install hugo" >&2; exit 1; }
 LOCALES=$(cd "$SRC" && for d in */; do d=${d%/}; [[ "$d" =~ ^[a-z]{2,3}(-[a-z0-9]+)*$ ]] && echo "$d"; done)
 [ -n "$LOCALES" ] || { echo "no locale folders in $SRC" >&2; exit 1; }

@@ -1,15 +1,21 @@
 #!/usr/bin/perl
 # DocFX-compat shim applied to each markdown file before Hugo sees it.
-# Usage: docfx-compat.pl STRIP_H1(0|1) < list   (list lines: LOCALE<TAB>in.md<TAB>out.md)
+# Usage: docfx-compat.pl STRIP_H1(auto|0|1) < list   (list lines: LOCALE<TAB>in.md<TAB>out.md)
 # - :::image type="content" source="S" alt-text="A"[ lightbox/border]:::  -> <img src="S" alt="A">
 # - :::no-loc text="X":::                                                 -> X
 # - > [!NOTE] / [!TIP] / [!IMPORTANT] / [!CAUTION] / [!WARNING] blockquotes
 #     -> <div class="alert note"><p class="alert-title">Note</p> ...markdown... </div>
 #   (what DocFX / learn.microsoft.com emits, with the title localized)
 # - headings with <a name="x"> get the explicit id {#x}
-# - optionally drops the body's first "# " heading (the template prints <h1>{{.Title}}</h1>)
+# - drops the body's first "# " heading where the template's <h1>{{.Title}}</h1> already says it:
+#   always (1), never (0), or when its text is the title's (auto: a DocFX article's H1 often says
+#   more than its title metadata, and then it stays, as a heading of the page)
 use strict; use warnings; use utf8;
-my ($strip_h1) = @ARGV; $strip_h1 //= 1;
+my ($strip_h1) = @ARGV; $strip_h1 //= 'auto';
+# Text of a title or heading, for comparison: no English original (a bilingual
+# file's sxs-lookup span), tags, quotes, case or extra spaces.
+sub plain { my ($t) = @_; $t =~ s{<span class="sxs-lookup">.*?</span>\s*</span>}{}g; $t =~ s/<[^>]*>//g; $t =~ s/^\s*["']|["']\s*$//g; $t =~ s/\s+/ /g;
+  $t =~ s/^\s+|\s+$//g; return lc $t; }
 my %T = (
  'en-us'=>[qw(Note Tip Important Caution Warning)],
  'de-de'=>[qw(Hinweis Tipp Wichtig Achtung Warnung)],
@@ -33,12 +39,17 @@ sub convert { my ($src, $names) = @_;
 my ($fm, $body) = ('', $src);
 if ($src =~ /\A(---\n.*?\n---\n)(.*)\z/s) { ($fm, $body) = ($1, $2); }
 my @out; my $in_alert = 0; my $ind = ''; my $seen_content = 0;
+my ($title) = $fm =~ /^title:\s*(.*?)\s*$/m; $title = plain($title // '');
 for my $line (split /\n/, $body, -1) {
   if ($in_alert) {
     if ($line =~ /^\Q$ind\E\s{0,3}>\s?(.*)$/) { push @out, "$ind$1"; next; }
     push @out, '', "$ind</div>", ''; $in_alert = 0;
   }
-  if ($strip_h1 && !$seen_content && $line =~ /^#\s/) { $seen_content = 1; next; }
+  if (!$seen_content && $line =~ /^#\s+(.*)$/) {
+    my $h1 = plain($1);
+    $seen_content = 1;
+    next if $strip_h1 eq '1' || ($strip_h1 eq 'auto' && $h1 eq $title);
+  }
   $seen_content = 1 if $line =~ /\S/;
   if ($line =~ /^(\s*)>\s*\[!(NOTE|TIP|IMPORTANT|CAUTION|WARNING)\]\s*$/) {
     $ind = $1; my $k = $2;
