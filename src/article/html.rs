@@ -27,6 +27,9 @@
 //!   `<a name>` in it, or its enclosing `<section id>`, as Sphinx writes);
 //! - **URL**: `<link rel="canonical">`, else where the page is served.
 //!
+//! A page whose content holds a title and no text (a generator's home,
+//! section or tag listing, its links all in navigation) is not an article.
+//!
 //! DocFX's bilingual `<span class="sxs-lookup">` text is the English
 //! original, kept apart as in markdown.
 
@@ -67,6 +70,8 @@ pub struct SiteOptions {
 
 /// Why a page is not an article (besides [`ArticleError`]s).
 const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
+/// Why a page with a title and no text is not an article.
+const A_LISTING: &str = "a title and no text (a generated listing)";
 
 /// The served form of a path: `a/b/index.html` is `a/b/`.
 pub fn served_path(path: &str) -> &str {
@@ -129,8 +134,11 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
     if title.is_empty() && !has_text {
         return Err(ArticleError::Empty);
     }
+    // A generator's home, section and tag pages are a heading over links in
+    // navigation (which is not text): as hits they answer nothing, and their
+    // title alone, embedded, sits near every question about the site.
     if !has_text {
-        warnings.push("no text in the page's content".to_string());
+        return Err(ArticleError::NotAnArticle(A_LISTING));
     }
     let mut meta = super::Meta::default();
     for field in META_FIELDS {
@@ -902,6 +910,22 @@ mod tests {
         ));
         let noindex = r##"<html lang="en"><head><meta name="robots" content="noindex"></head><body><main><p>x</p></main></body></html>"##;
         assert!(page("en/x.html", noindex).is_err());
+    }
+
+    #[test]
+    fn a_listing_with_a_title_and_no_text_is_not_an_article() {
+        let listing = r##"<html lang="en"><body><main><article><h1>Billing</h1></article>
+<nav class="section-list"><ul><li><a href="invoices/">Invoices</a></li></ul></nav></main></body></html>"##;
+        assert!(matches!(
+            page("en/billing/index.html", listing),
+            Err(ArticleError::NotAnArticle(A_LISTING))
+        ));
+        // One line of text is enough to be an article.
+        let short = listing.replace("</h1>", "</h1><p>Invoices and payments.</p>");
+        assert_eq!(
+            page("en/billing/index.html", &short).unwrap().article.title,
+            "Billing"
+        );
     }
 
     #[test]
