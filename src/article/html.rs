@@ -18,8 +18,8 @@
 //! - **content**: the element marked `data-kensaku-body`, else the page's
 //!   `<main>` (its `<article>`, when it has one), `<article>` or
 //!   `[role=main]`; never navigation, headers, footers, asides, scripts,
-//!   hidden elements, `data-kensaku-ignore`, heading permalinks or "edit
-//!   this page" links;
+//!   hidden elements, `data-kensaku-ignore`, heading permalinks, callouts'
+//!   printed labels ("Note") or "edit this page" links;
 //! - **title**: the content's `<h1>`, else `<title>` without the site's name;
 //!   **description**, **keywords** and the [metadata](super::meta) from
 //!   `<meta>` tags named like the front matter's keys (`ms.service`);
@@ -446,6 +446,19 @@ fn is_excluded(e: &Element) -> bool {
         || e.attr("data-kensaku-ignore").is_some()
         || e.attr("data-pagefind-ignore").is_some()
         || is_edit_link(e)
+        || is_callout_label(e)
+}
+
+/// The label a theme prints atop a callout ("Note", "メモ": DocFX's
+/// `alert-title`, MkDocs' and Sphinx's `admonition-title`, VitePress'
+/// `custom-block-title`, Docusaurus' `admonitionHeading`): the renderer's
+/// words, repeated on every page that has a note, which the markdown source
+/// never holds.
+fn is_callout_label(e: &Element) -> bool {
+    e.classes().any(|c| {
+        matches!(c, "alert-title" | "admonition-title" | "custom-block-title")
+            || c.starts_with("admonitionHeading")
+    })
 }
 
 /// "Edit this page" links of docs themes (MkDocs, Docusaurus, Sphinx).
@@ -792,7 +805,6 @@ mod tests {
                 (BlockKind::TableRow, "列 | 値"),
                 (BlockKind::TableRow, "a | b"),
                 (BlockKind::Code, "kensaku index --site public"),
-                (BlockKind::Callout, "メモ"),
                 (BlockKind::Callout, "注意事項"),
             ]
         );
