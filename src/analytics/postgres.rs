@@ -4,7 +4,9 @@
 //! Tables live in their own schema, `kensaku`, created and migrated at
 //! start (versioned, under an advisory lock: replicas start together). A
 //! batch is one transaction of three statements whatever its size (rows
-//! passed as arrays and `UNNEST`ed): a round trip per batch, not per event.
+//! passed as arrays and `UNNEST`ed): a round trip per batch, not per event;
+//! the statements are prepared once per connection, and commits do not wait
+//! for the disk (`synchronous_commit=off`).
 //! TLS with `sslmode=require` (rustls, Mozilla's roots); the password is
 //! never logged ([`redacted`]).
 
@@ -13,7 +15,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 
 use super::reports::{self, Cell, Param, Sql};
 use super::store::{Event, Recorded, Report, ReportFilter, ReportKind, Store, StoreError, day};
@@ -73,6 +75,25 @@ const INSERT_CLICKS: &str = "INSERT INTO clicks (search_id, article, position, a
 pub struct PostgresStore {
     client: Client,
     place: String,
+    /// The batch writes, parsed and planned once per connection.
+    writes: Writes,
+}
+
+/// The statements a batch runs, prepared on the connection.
+struct Writes {
+    searches: Statement,
+    settle: Statement,
+    clicks: Statement,
+}
+
+impl Writes {
+    fn prepare(client: &mut Client) -> Result<Writes, postgres::Error> {
+        Ok(Writes {
+            searches: client.prepare(INSERT_SEARCHES)?,
+            settle: client.prepare(SETTLE)?,
+            clicks: client.prepare(INSERT_CLICKS)?,
+        })
+    }
 }
 
 /// `url` without its password: `postgres://user@host:port/db`.
@@ -113,7 +134,11 @@ impl PostgresStore {
         }
         // A slow database delays the analytics writer, never a search; a
         // statement is given up after this long.
-        config.options("-c statement_timeout=5000");
+        // Commits do not wait for the disk: a batch is visible to every
+        // replica at once, and only a crash of the database itself (not a
+        // stop, not a replica's) can lose the last fraction of a second of
+        // events — for analytics, worth the writer's time it frees.
+        config.options("-c statement_timeout=5000 -c synchronous_commit=off");
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(30));
         let error = |e: postgres::Error| StoreError::Postgres {
@@ -143,9 +168,15 @@ impl PostgresStore {
             // with `sslmode=require`, and then the certificate is checked.
             _ => config.connect(NoTls).map_err(error)?,
         };
-        let mut store = PostgresStore { client, place };
-        store.migrate().map_err(|e| store.error(e))?;
-        Ok(store)
+        let mut client = client;
+        migrate(&mut client)
+            .and_then(|()| Writes::prepare(&mut client))
+            .map(|writes| PostgresStore {
+                client,
+                place: place.clone(),
+                writes,
+            })
+            .map_err(error)
     }
 
     fn error(&self, e: postgres::Error) -> StoreError {
@@ -153,29 +184,6 @@ impl PostgresStore {
             place: self.place.clone(),
             message: e.to_string(),
         }
-    }
-
-    fn migrate(&mut self) -> Result<(), postgres::Error> {
-        let mut tx = self.client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        tx.batch_execute(
-            "CREATE SCHEMA IF NOT EXISTS kensaku;
-             SET LOCAL search_path TO kensaku;
-             CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
-        )?;
-        let version: i32 = tx
-            .query_opt("SELECT version FROM schema_version", &[])?
-            .map_or(0, |row| row.get(0));
-        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            tx.batch_execute(migration)?;
-            tx.execute("DELETE FROM schema_version", &[])?;
-            tx.execute(
-                "INSERT INTO schema_version (version) VALUES ($1)",
-                &[&(i as i32 + 1)],
-            )?;
-        }
-        tx.commit()?;
-        self.client.batch_execute("SET search_path TO kensaku")
     }
 
     fn write_batch(&mut self, events: &[Event]) -> Result<(), postgres::Error> {
@@ -207,13 +215,16 @@ impl PostgresStore {
         }
         let mut tx = self.client.transaction()?;
         if !searches.id.is_empty() {
-            tx.execute(INSERT_SEARCHES, &searches.params())?;
+            tx.execute(&self.writes.searches, &searches.params())?;
         }
         if !settles.0.is_empty() {
-            tx.execute(SETTLE, &[&settles.0, &settles.1])?;
+            tx.execute(&self.writes.settle, &[&settles.0, &settles.1])?;
         }
         if !clicks.0.is_empty() {
-            tx.execute(INSERT_CLICKS, &[&clicks.0, &clicks.1, &clicks.2, &clicks.3])?;
+            tx.execute(
+                &self.writes.clicks,
+                &[&clicks.0, &clicks.1, &clicks.2, &clicks.3],
+            )?;
         }
         tx.commit()
     }
@@ -243,6 +254,31 @@ impl PostgresStore {
             clicked,
         }))
     }
+}
+
+/// Takes the schema to the newest version (under an advisory lock: replicas
+/// start together) and sets the session's search path to it.
+fn migrate(client: &mut Client) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE SCHEMA IF NOT EXISTS kensaku;
+         SET LOCAL search_path TO kensaku;
+         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
+    )?;
+    let version: i32 = tx
+        .query_opt("SELECT version FROM schema_version", &[])?
+        .map_or(0, |row| row.get(0));
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.batch_execute(migration)?;
+        tx.execute("DELETE FROM schema_version", &[])?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(i as i32 + 1)],
+        )?;
+    }
+    tx.commit()?;
+    client.batch_execute("SET search_path TO kensaku")
 }
 
 /// A batch of searches, column by column (the arrays `UNNEST` reads).
