@@ -34,7 +34,22 @@ PG_PORT=5499
 trap '"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PWD/$WORK/pg/data" -m fast stop > /dev/null' EXIT
 URL="postgres://kensaku@127.0.0.1:$PG_PORT/postgres"
 
-SERVERS="${BASELINE:+old=$BASELINE }off=$KENSAKU sqlite=$KENSAKU postgres=$KENSAKU" \
-  FLAGS_off="--analytics off" FLAGS_postgres="--analytics-url $URL" \
+# `off-again`, last in each round: the same server as `off`, so that what a
+# round's order alone costs shows beside what analytics costs.
+SERVERS="${BASELINE:+old=$BASELINE }off=$KENSAKU sqlite=$KENSAKU postgres=$KENSAKU off-again=$KENSAKU" \
+  FLAGS_off="--analytics off" FLAGS_off_again="--analytics off" FLAGS_postgres="--analytics-url $URL" \
   WORK="$WORK/http" KENSAKU="$KENSAKU" bash bench/http/throughput.sh
 
+
+# What PostgreSQL itself spent (its processes' CPU, the exited backends'
+# included through the postmaster's children times), against the time the
+# postgres rounds were loaded: the database's share of the 2 cores.
+pm=$(head -1 "$WORK/pg/data/postmaster.pid")
+ticks=$(getconf CLK_TCK)
+cpu=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+for child in $(pgrep -P "$pm"); do
+  cpu=$((cpu + $(awk '{print $14 + $15}' "/proc/$child/stat")))
+done
+duration=${DURATION:-10s}
+loaded=$(( ${ROUNDS:-3} * ${duration%s} ))
+echo "PostgreSQL's processes: $(echo "scale=2; $cpu / $ticks" | bc) CPU seconds over ${loaded} s of postgres rounds"

@@ -43,7 +43,7 @@ names=()
 declare -A ports
 for spec in $SERVERS; do
   name=${spec%%=*}; binary=${spec#*=}
-  flags_var="FLAGS_$name"; flags=${!flags_var:-}
+  flags_var="FLAGS_${name//-/_}"; flags=${!flags_var:-}
   rm -rf "$WORK/analytics-$name"
   # Each binary reads an index it built (index formats change between versions).
   index="$WORK/index-$(sha256sum "$binary" | cut -c1-12)"
@@ -120,6 +120,14 @@ for name in "${names[@]}"; do
     value() { echo "$metrics" | awk -v m="$1" '$1 == m {print $2}'; }
     line="$line, $(value kensaku_analytics_searches_recorded_total) recorded, $(value kensaku_analytics_dropped_total) dropped, $(value kensaku_analytics_pending) pending"
   fi
+  # CPU the process spent in the whole run, and its analytics writer's share.
+  ticks=$(getconf CLK_TCK)
+  cpu=$(awk '{print $14 + $15}' "/proc/${pids[$i]}/stat")
+  writer=0
+  for task in /proc/"${pids[$i]}"/task/*; do
+    [ "$(cat "$task/comm")" = kensaku-analyti ] && writer=$(awk '{print $14 + $15}' "$task/stat")
+  done
+  line="$line; CPU $(echo "scale=1; $cpu / $ticks" | bc) s, of which the analytics writer $(echo "scale=2; $writer / $ticks" | bc) s"
   echo "$line"
   i=$((i + 1))
 done
