@@ -7,7 +7,11 @@ use anstyle::{AnsiColor, Style};
 use crate::eval::Report;
 use crate::index::{BuildReport, IndexDir};
 use crate::search::SearchResponse;
-use crate::source::Source;
+use crate::source::{Skipped, Source};
+
+/// Files skipped for one reason listed one per line up to this many; more
+/// (a site's hundreds of tag listings) are summed up on one line.
+const SKIPPED_LISTED: usize = 3;
 
 pub fn build_report(report: &BuildReport, corpus: &dyn Source, dir: &IndexDir) -> String {
     let mut out = String::new();
@@ -39,8 +43,8 @@ pub fn build_report(report: &BuildReport, corpus: &dyn Source, dir: &IndexDir) -
     }
     if !report.skipped.is_empty() {
         let _ = writeln!(out, "skipped {} file(s):", report.skipped.len());
-        for s in &report.skipped {
-            let _ = writeln!(out, "  {}: {}", s.path, s.reason);
+        for line in skipped_lines(&report.skipped) {
+            let _ = writeln!(out, "  {line}");
         }
     }
     if !report.warnings.is_empty() {
@@ -50,6 +54,33 @@ pub fn build_report(report: &BuildReport, corpus: &dyn Source, dir: &IndexDir) -
         }
     }
     out
+}
+
+/// The skipped files, one line each, but for a reason shared by more than
+/// [`SKIPPED_LISTED`]: one line with its count and first files (`--json`
+/// lists every one). Reasons keep the order they first appear in.
+fn skipped_lines(skipped: &[Skipped]) -> Vec<String> {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in skipped {
+        match reasons.iter_mut().find(|(r, _)| *r == s.reason) {
+            Some((_, paths)) => paths.push(&s.path),
+            None => reasons.push((&s.reason, vec![&s.path])),
+        }
+    }
+    let mut lines = Vec::new();
+    for (reason, paths) in reasons {
+        if paths.len() <= SKIPPED_LISTED {
+            lines.extend(paths.iter().map(|p| format!("{p}: {reason}")));
+        } else {
+            lines.push(format!(
+                "{} files: {reason} ({}, and {} more)",
+                paths.len(),
+                paths[..SKIPPED_LISTED].join(", "),
+                paths.len() - SKIPPED_LISTED
+            ));
+        }
+    }
+    lines
 }
 
 /// Results for a terminal: `color` adds ANSI styles, else plain text.
@@ -198,4 +229,33 @@ pub fn analytics(report: &crate::analytics::store::Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skipped(path: &str, reason: &str) -> Skipped {
+        Skipped {
+            path: path.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    #[test]
+    fn many_files_skipped_for_one_reason_take_one_line() {
+        let mut all = vec![skipped("index.html", "a redirect")];
+        for locale in ["de", "en", "fr", "ja", "ko"] {
+            all.push(skipped(&format!("{locale}/index.html"), "a listing"));
+        }
+        all.push(skipped("bad.html", "not UTF-8"));
+        assert_eq!(
+            skipped_lines(&all),
+            [
+                "index.html: a redirect",
+                "5 files: a listing (de/index.html, en/index.html, fr/index.html, and 2 more)",
+                "bad.html: not UTF-8",
+            ]
+        );
+    }
 }
