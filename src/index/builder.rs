@@ -212,6 +212,7 @@ pub fn build(
     report.tally(outcomes)?;
     pass.delete_removed(&entries, &listing.kept)?;
     let hashes = pass.hashes(&entries, &listing.kept);
+    let refused = std::mem::take(&mut *pass.refused.lock().expect("refusals poisoned"));
     pass.open_locales_lacking_vectors()?;
     let bytes_analyzed = pass.bytes_analyzed.load(Ordering::Relaxed);
     let committed = pass.commit_all(&mut report)?;
@@ -244,7 +245,7 @@ pub fn build(
         dir.collect_garbage(&generation.locale)
             .map_err(|e| IndexError::io(dir.root(), e))?;
     }
-    corpus.published(&hashes);
+    corpus.published(&hashes, &refused);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -373,6 +374,9 @@ struct Pass<'a> {
     site: SiteOptions,
     /// The content hash of every document read (the source may keep them).
     read_hashes: Mutex<HashMap<String, String>>,
+    /// Why the parser refused each document it refused (not an article):
+    /// a verdict on the bytes, which stands while they do not change.
+    refused: Mutex<HashMap<String, String>>,
 }
 
 impl<'a> Pass<'a> {
@@ -392,6 +396,7 @@ impl<'a> Pass<'a> {
             bytes_analyzed: AtomicU64::new(0),
             site: SiteOptions::default(),
             read_hashes: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashMap::new()),
         }
     }
 
@@ -500,7 +505,13 @@ impl<'a> Pass<'a> {
         }
         let parsed = match entry.parse(&bytes, &self.options.urls, &self.site) {
             Ok(parsed) => parsed,
-            Err(skip) => return Outcome::Skipped(skip),
+            Err(skip) => {
+                self.refused
+                    .lock()
+                    .expect("refusals poisoned")
+                    .insert(entry.key.clone(), skip.reason.clone());
+                return Outcome::Skipped(skip);
+            }
         };
         let provenance = Provenance {
             source: entry.key.clone(),

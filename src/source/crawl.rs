@@ -16,7 +16,9 @@
 //! kept (with the page's content hash and links) in a state file beside
 //! the index, and a page whose indexed version is the one they describe is
 //! asked for with `If-None-Match`/`If-Modified-Since` — an unchanged page
-//! costs one `304`.
+//! costs one `304`. So does a page the build refused (a generator's listing,
+//! a redirect page): its reason is kept with it, and it is refused again
+//! unread.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -78,6 +80,10 @@ struct Known {
     hash: Option<String>,
     /// Its same-site links (a `304` has no body to read them from).
     links: Vec<String>,
+    /// Why the build refused it (not an article: a redirect, a listing), if
+    /// it did: unchanged, it is refused again without being read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refused: Option<String>,
 }
 
 /// A live site.
@@ -88,6 +94,8 @@ pub struct Crawl {
     scope: Url,
     /// Pages' validators and links, from the last crawl and this one.
     known: Mutex<HashMap<String, Known>>,
+    /// Pages this crawl refused again on a `304` (the build never sees them).
+    refused_again: Mutex<HashSet<String>>,
 }
 
 /// The user agent: who crawls, and where to read about it.
@@ -127,6 +135,7 @@ impl Crawl {
             agent,
             scope,
             known: Mutex::new(known),
+            refused_again: Mutex::new(HashSet::new()),
         })
     }
 
@@ -285,6 +294,7 @@ impl Crawl {
             last_modified: header("last-modified"),
             hash: None,
             links: Vec::new(),
+            refused: None,
         };
         let limit = self.options.max_page_bytes;
         if header("content-length")
@@ -583,14 +593,19 @@ impl Source for Crawl {
         Ok(listing)
     }
 
-    fn published(&self, hashes: &HashMap<String, String>) {
+    fn published(&self, hashes: &HashMap<String, String>, refused: &HashMap<String, String>) {
         let Some(path) = &self.options.state_file else {
             return;
         };
+        let again =
+            std::mem::take(&mut *self.refused_again.lock().unwrap_or_else(|e| e.into_inner()));
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.retain(|url, _| hashes.contains_key(url));
+        known.retain(|url, _| hashes.contains_key(url) || again.contains(url));
         for (url, page) in known.iter_mut() {
-            page.hash = hashes.get(url).cloned();
+            if let Some(hash) = hashes.get(url) {
+                page.hash = Some(hash.clone());
+                page.refused = refused.get(url).cloned();
+            }
         }
         let written = serde_json::to_vec(&*known)
             .map_err(std::io::Error::other)
@@ -647,7 +662,7 @@ impl Crawl {
             .filter(|k| {
                 (k.etag.is_some() || k.last_modified.is_some())
                     && k.hash.is_some()
-                    && k.hash == indexed(&key)
+                    && (k.refused.is_some() || k.hash == indexed(&key))
             });
         let (document, links, known) = match self.fetch(url, previous.as_ref()) {
             Fetched::Page {
@@ -672,6 +687,27 @@ impl Crawl {
                 let document =
                     Document::fetched(key.clone(), self.path_of(&landed), bytes, charset);
                 (document, links, known)
+            }
+            Fetched::NotModified { known, .. } if known.refused.is_some() => {
+                // Unchanged since the build refused it: refused again, unread.
+                let reason = known.refused.clone().unwrap_or_default();
+                let links = known.links.clone();
+                reached.fetch_add(1, Ordering::Relaxed);
+                self.known
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.clone(), known);
+                self.refused_again
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.clone());
+                listing
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .skipped
+                    .push(Skipped { path: key, reason });
+                self.follow(links, frontier);
+                return;
             }
             Fetched::NotModified { url: landed, known } => {
                 let hash = known.hash.clone().unwrap_or_default();
@@ -702,6 +738,11 @@ impl Crawl {
             .unwrap_or_else(|e| e.into_inner())
             .documents
             .push(document);
+        self.follow(links, frontier);
+    }
+
+    /// Queues a page's links that are on the crawled site.
+    fn follow(&self, links: Vec<String>, frontier: &Frontier) {
         for link in links {
             if let Ok(link) = Url::parse(&link)
                 && self.in_scope(&link)

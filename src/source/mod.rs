@@ -280,9 +280,10 @@ pub trait Source: Send + Sync {
     }
 
     /// A build from the last listing was published; `hashes` are the
-    /// content hashes of its documents (a crawl keeps them with the pages'
+    /// content hashes of the documents it read or kept, `refused` why the
+    /// parser refused those it refused (a crawl keeps both with the pages'
     /// validators, to ask the site next time).
-    fn published(&self, _hashes: &HashMap<String, String>) {}
+    fn published(&self, _hashes: &HashMap<String, String>, _refused: &HashMap<String, String>) {}
 }
 
 /// Where `index` and `serve` read documents from: flags, `KENSAKU_*`
@@ -420,9 +421,9 @@ impl Source for Corpus {
         }
     }
 
-    fn published(&self, hashes: &HashMap<String, String>) {
+    fn published(&self, hashes: &HashMap<String, String>, refused: &HashMap<String, String>) {
         if let Corpus::Crawl(crawl) = self {
-            crawl.published(hashes);
+            crawl.published(hashes, refused);
         }
     }
 }
