@@ -503,7 +503,11 @@ fn export_command(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for entry in &listing.documents {
         let parsed = entry
             .read_limited(crate::article::DEFAULT_MAX_ARTICLE_BYTES)
-            .and_then(|bytes| entry.parse(&bytes, &urls, &site))
+            .and_then(|bytes| {
+                entry
+                    .parse(&bytes, &urls, &site)
+                    .map_err(|e| entry.skipped(e.to_string()))
+            })
             .map(|parsed| {
                 (args.locale.is_none() || args.locale.as_ref() == Some(&parsed.article.locale))
                     .then_some(parsed)

@@ -24,7 +24,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter};
 
 use crate::analysis;
-use crate::article::{Article, DEFAULT_MAX_ARTICLE_BYTES, UrlTemplate};
+use crate::article::{Article, ArticleError, DEFAULT_MAX_ARTICLE_BYTES, UrlTemplate};
 use crate::locale::{Language, Locale};
 
 use super::document::ArticleDocument;
@@ -324,7 +324,8 @@ impl BuildReport {
                     }
                 }
                 // A file that fails to parse keeps its previously indexed
-                // version: a broken edit must not make an article disappear.
+                // version: a broken edit must not make an article disappear
+                // (a page that says it is no article left in `process`).
                 Outcome::Skipped(skip) => self.skipped.push(skip),
                 Outcome::Failed(error) => return Err(error),
             }
@@ -374,8 +375,9 @@ struct Pass<'a> {
     site: SiteOptions,
     /// The content hash of every document read (the source may keep them).
     read_hashes: Mutex<HashMap<String, String>>,
-    /// Why the parser refused each document it refused (not an article):
-    /// a verdict on the bytes, which stands while they do not change.
+    /// Why the parser found each document it refused no article (a
+    /// redirect, a listing): a verdict on the bytes, which stands while
+    /// they do not change.
     refused: Mutex<HashMap<String, String>>,
 }
 
@@ -505,11 +507,24 @@ impl<'a> Pass<'a> {
         }
         let parsed = match entry.parse(&bytes, &self.options.urls, &self.site) {
             Ok(parsed) => parsed,
-            Err(skip) => {
-                self.refused
-                    .lock()
-                    .expect("refusals poisoned")
-                    .insert(entry.key.clone(), skip.reason.clone());
+            Err(error) => {
+                let skip = entry.skipped(error.to_string());
+                // A page that says it is no article (a redirect, a listing)
+                // is not a broken edit: it leaves the index, and its source
+                // may skip it while it is unchanged. Any other error keeps
+                // the indexed version (see `tally`).
+                if let ArticleError::NotAnArticle(_) = error {
+                    if let Some(old) = old {
+                        match self.writer_for(&old.locale) {
+                            Ok(writer) => writer.delete(&entry.key),
+                            Err(e) => return Outcome::Failed(e),
+                        }
+                    }
+                    self.refused
+                        .lock()
+                        .expect("refusals poisoned")
+                        .insert(entry.key.clone(), skip.reason.clone());
+                }
                 return Outcome::Skipped(skip);
             }
         };

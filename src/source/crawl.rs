@@ -18,7 +18,8 @@
 //! asked for with `If-None-Match`/`If-Modified-Since` — an unchanged page
 //! costs one `304`. So does a page the build refused (a generator's listing,
 //! a redirect page): its reason is kept with it, and it is refused again
-//! unread.
+//! unread while the rules that refused it stand (this kensaku's version);
+//! the page has already left the index (see `index::builder`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -81,9 +82,28 @@ struct Known {
     /// Its same-site links (a `304` has no body to read them from).
     links: Vec<String>,
     /// Why the build refused it (not an article: a redirect, a listing), if
-    /// it did: unchanged, it is refused again without being read.
+    /// it did: unchanged, it is refused again without being read, as long
+    /// as the rules that refused it are [`REFUSAL_RULES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refused: Option<String>,
+    /// The rules that refused it (`refused` is void under any others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refused_by: Option<String>,
+}
+
+/// Which rules decide that a page is not an article. A refusal depends on
+/// the page's bytes and these rules alone (not on the build's options), so
+/// an unchanged page is refused again unread while they stand; another
+/// kensaku reads it again.
+const REFUSAL_RULES: &str = concat!("kensaku/", env!("CARGO_PKG_VERSION"));
+
+impl Known {
+    /// Why the build refused this page, if it did under today's rules.
+    fn refusal(&self) -> Option<&str> {
+        self.refused
+            .as_deref()
+            .filter(|_| self.refused_by.as_deref() == Some(REFUSAL_RULES))
+    }
 }
 
 /// A live site.
@@ -295,6 +315,7 @@ impl Crawl {
             hash: None,
             links: Vec::new(),
             refused: None,
+            refused_by: None,
         };
         let limit = self.options.max_page_bytes;
         if header("content-length")
@@ -508,6 +529,12 @@ impl Source for Crawl {
         &self,
         indexed: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Listing, SourceError> {
+        // A crawl object serves many builds (a server's reindexes): this
+        // one's refusals start empty.
+        self.refused_again
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         let robots = self.robots();
         let allowed = |url: &Url| robots.as_ref().is_none_or(|r| r.allowed(url.as_str()));
         let follow_links = !self.options.start.path().ends_with(".xml");
@@ -605,6 +632,7 @@ impl Source for Crawl {
             if let Some(hash) = hashes.get(url) {
                 page.hash = Some(hash.clone());
                 page.refused = refused.get(url).cloned();
+                page.refused_by = page.refused.as_ref().map(|_| REFUSAL_RULES.to_string());
             }
         }
         let written = serde_json::to_vec(&*known)
@@ -662,7 +690,7 @@ impl Crawl {
             .filter(|k| {
                 (k.etag.is_some() || k.last_modified.is_some())
                     && k.hash.is_some()
-                    && (k.refused.is_some() || k.hash == indexed(&key))
+                    && (k.refusal().is_some() || k.hash == indexed(&key))
             });
         let (document, links, known) = match self.fetch(url, previous.as_ref()) {
             Fetched::Page {
@@ -688,9 +716,9 @@ impl Crawl {
                     Document::fetched(key.clone(), self.path_of(&landed), bytes, charset);
                 (document, links, known)
             }
-            Fetched::NotModified { known, .. } if known.refused.is_some() => {
+            Fetched::NotModified { known, .. } if known.refusal().is_some() => {
                 // Unchanged since the build refused it: refused again, unread.
-                let reason = known.refused.clone().unwrap_or_default();
+                let reason = known.refusal().unwrap_or_default().to_string();
                 let links = known.links.clone();
                 reached.fetch_add(1, Ordering::Relaxed);
                 self.known
@@ -772,5 +800,32 @@ impl Refetch for Refetcher {
             .limit(self.max_page_bytes)
             .read_to_vec()
             .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_stands_under_the_rules_that_made_it() {
+        // A state file written before refusals were kept still reads.
+        let old: Known =
+            serde_json::from_str(r#"{"etag":"\"1\"","last_modified":null,"hash":"ab","links":[]}"#)
+                .unwrap();
+        assert_eq!(old.refusal(), None);
+        let mut known = Known {
+            refused: Some("not an article: a listing".to_string()),
+            refused_by: Some(REFUSAL_RULES.to_string()),
+            ..old
+        };
+        assert_eq!(known.refusal(), Some("not an article: a listing"));
+        let kept: Known = serde_json::from_slice(&serde_json::to_vec(&known).unwrap()).unwrap();
+        assert_eq!(kept.refusal(), known.refusal());
+        // Another kensaku's rules may not refuse it: it is read again.
+        known.refused_by = Some("kensaku/0.0.0".to_string());
+        assert_eq!(known.refusal(), None);
+        known.refused_by = None;
+        assert_eq!(known.refusal(), None);
     }
 }

@@ -207,8 +207,8 @@ impl Document {
         bytes: &[u8],
         urls: &UrlTemplate,
         site: &SiteOptions,
-    ) -> Result<Parsed, Skipped> {
-        let parsed = match self.format {
+    ) -> Result<Parsed, ArticleError> {
+        match self.format {
             Format::Markdown => article::parse(
                 &article::Source {
                     id: self.markdown_id(),
@@ -226,8 +226,7 @@ impl Document {
                 },
                 site,
             ),
-        };
-        parsed.map_err(|e| self.skipped(e.to_string()))
+        }
     }
 
     /// This document, skipped for `reason`.

@@ -556,6 +556,74 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
     assert!(fetched.is_empty(), "{fetched:?}");
     assert_eq!(first["skipped"], second["skipped"]);
     assert!(first["skipped"].as_array().unwrap().len() > 1, "{first}");
+
+    // An article becomes a listing and a listing an article (their pages
+    // swapped): the one leaves the index, the other enters it, and the next
+    // recrawl agrees (304s, nothing read, nothing deleted).
+    let file_of = |url: &str| {
+        let path = site.join(url.strip_prefix(&base).unwrap());
+        if url.ends_with('/') {
+            path.join("index.html")
+        } else {
+            path
+        }
+    };
+    let listing = first["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .find(|p| p.contains("/en-us/") && p != &format!("{base}en-us/"))
+        .map(str::to_string)
+        .expect("an en-us listing");
+    let article = format!("{base}en-us/kensaku/getting-started/");
+    let (article_html, listing_html) = (
+        std::fs::read(file_of(&article)).unwrap(),
+        std::fs::read(file_of(&listing)).unwrap(),
+    );
+    std::fs::write(file_of(&article), listing_html).unwrap();
+    std::fs::write(file_of(&listing), article_html).unwrap();
+    let documents = |report: &Value| report["locales"]["en-us"]["documents"].as_u64();
+    let swapped: Value = serde_json::from_str(&succeeds(&[
+        "index",
+        "--index-dir",
+        index.to_str().unwrap(),
+        "--crawl",
+        &base,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(swapped["indexed"], 1, "{swapped}");
+    assert_eq!(swapped["locales"]["en-us"]["removed"], 1, "{swapped}");
+    assert_eq!(documents(&swapped), documents(&first), "{swapped}");
+    let skipped_paths = |report: &Value| -> Vec<String> {
+        report["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(skipped_paths(&swapped).contains(&article), "{swapped}");
+    assert!(!skipped_paths(&swapped).contains(&listing), "{swapped}");
+    std::fs::write(&log, "").unwrap();
+    let again: Value = serde_json::from_str(&succeeds(&[
+        "index",
+        "--index-dir",
+        index.to_str().unwrap(),
+        "--crawl",
+        &base,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(again["indexed"], 0, "{again}");
+    assert_eq!(documents(&again), documents(&swapped), "{again}");
+    assert_eq!(again["skipped"], swapped["skipped"]);
+    let fetched: Vec<_> = statuses(&log)
+        .into_iter()
+        .filter(|(path, status)| (path.ends_with('/') || path.ends_with(".html")) && *status != 304)
+        .collect();
+    assert!(fetched.is_empty(), "{fetched:?}");
 }
 
 #[test]
