@@ -48,8 +48,18 @@ pm=$(head -1 "$WORK/pg/data/postmaster.pid")
 ticks=$(getconf CLK_TCK)
 cpu=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
 for child in $(pgrep -P "$pm"); do
-  cpu=$((cpu + $(awk '{print $14 + $15}' "/proc/$child/stat")))
+  # A backend may exit between pgrep and the read: it then counts in the
+  # postmaster's children times instead.
+  c=$(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || true)
+  cpu=$((cpu + ${c:-0}))
 done
+# The postgres arm's load: ROUNDS rounds of DURATION (s or m), after
+# throughput.sh's 3 s warm-up.
 duration=${DURATION:-10s}
-loaded=$(( ${ROUNDS:-3} * ${duration%s} ))
-echo "PostgreSQL's processes: $(echo "scale=2; $cpu / $ticks" | bc) CPU seconds over ${loaded} s of postgres rounds"
+case $duration in
+  *m) seconds=$(( ${duration%m} * 60 )) ;;
+  *s) seconds=${duration%s} ;;
+  *) seconds=$duration ;;
+esac
+loaded=$(( ${ROUNDS:-3} * seconds + 3 ))
+echo "PostgreSQL's processes: $(awk -v c="$cpu" -v t="$ticks" 'BEGIN { printf "%.2f", c / t }') CPU seconds over ${loaded} s of the postgres arm's load"

@@ -127,7 +127,7 @@ for name in "${names[@]}"; do
   for task in /proc/"${pids[$i]}"/task/*; do
     [ "$(cat "$task/comm")" = kensaku-analyti ] && writer=$(awk '{print $14 + $15}' "$task/stat")
   done
-  line="$line; CPU $(echo "scale=1; $cpu / $ticks" | bc) s, of which the analytics writer $(echo "scale=2; $writer / $ticks" | bc) s"
+  line="$line; CPU $(awk -v c="$cpu" -v t="$ticks" 'BEGIN { printf "%.1f", c / t }') s, of which the analytics writer $(awk -v c="$writer" -v t="$ticks" 'BEGIN { printf "%.2f", c / t }') s"
   echo "$line"
   i=$((i + 1))
 done
