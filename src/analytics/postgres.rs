@@ -138,7 +138,14 @@ impl PostgresStore {
         // replica at once, and only a crash of the database itself (not a
         // stop, not a replica's) can lose the last fraction of a second of
         // events — for analytics, worth the writer's time it frees.
-        config.options("-c statement_timeout=5000 -c synchronous_commit=off");
+        // The URL's own `options` come first; kensaku's settings are
+        // appended (the later `-c` of a name wins).
+        let settings = "-c statement_timeout=5000 -c synchronous_commit=off";
+        let options = match config.get_options() {
+            Some(own) if !own.trim().is_empty() => format!("{own} {settings}"),
+            _ => settings.to_string(),
+        };
+        config.options(&options);
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(30));
         let error = |e: postgres::Error| StoreError::Postgres {

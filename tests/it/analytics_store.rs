@@ -171,3 +171,25 @@ fn sqlite_and_postgres_report_alike() {
         serde_json::to_string(&postgres.report(ReportKind::Daily, &filters[0]).unwrap()).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn the_urls_own_session_options_are_kept() {
+    let Some(cluster) = common::postgres::Cluster::start() else {
+        return;
+    };
+    let url = cluster.database("options");
+    let _store = Location::Postgres(format!(
+        "{url}?options=-c%20application_name%3Dkensaku_probe"
+    ))
+    .open()
+    .unwrap();
+    let mut client = postgres::Client::connect(&cluster.url("postgres"), postgres::NoTls).unwrap();
+    let sessions: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'kensaku_probe'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(sessions >= 1, "the URL's options reached the session");
+}
