@@ -120,10 +120,16 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
     let id =
         originals_id(&head.alternates, &url, &root).unwrap_or_else(|| under_prefix.to_string());
 
-    let content = content_root(&document);
-    let mut reader = Reader::default();
-    reader.walk(content, Context::default());
-    let sections = reader.finish();
+    let (content, around) = content_root(&document);
+    let read = |root| {
+        let mut reader = Reader::default();
+        reader.walk(root, Context::default());
+        reader.finish()
+    };
+    let mut sections = read(content);
+    if let Some(main) = around.filter(|_| sections.iter().all(|s| s.blocks.is_empty())) {
+        sections = read(main);
+    }
     let title = sections
         .iter()
         .find(|s| s.level == 1 && !s.heading.is_empty())
@@ -383,7 +389,9 @@ fn percent_decode(path: &str) -> String {
 /// The element whose text is the page's content: the first marked
 /// `data-kensaku-body`, else the first `<article>` in a `<main>`, the first
 /// `<main>`, `<article>` or `[role=main]`, the `<body>` — found in one walk.
-fn content_root(document: &Html) -> NodeRef<'_, Node> {
+/// With it, the `<main>` around it when it is an `<article>` there: read
+/// if the article holds no text (the text sits beside it).
+fn content_root(document: &Html) -> (NodeRef<'_, Node>, Option<NodeRef<'_, Node>>) {
     // Candidates by preference, the first of each kind in document order.
     let mut found: [Option<NodeRef<'_, Node>>; 6] = [None; 6];
     let mut in_main: Vec<ego_tree::NodeId> = Vec::new();
@@ -415,11 +423,13 @@ fn content_root(document: &Html) -> NodeRef<'_, Node> {
             }
         }
     }
-    found
+    let around = found[1].and(found[2]);
+    let root = found
         .into_iter()
         .flatten()
         .next()
-        .unwrap_or_else(|| document.tree.root())
+        .unwrap_or_else(|| document.tree.root());
+    (root, around)
 }
 
 /// Elements that are never content.
@@ -938,6 +948,11 @@ mod tests {
             page("en/billing/index.html", &short).unwrap().article.title,
             "Billing"
         );
+        // Text beside the `<article>`, in the `<main>` around it, is read.
+        let beside = listing.replace("</article>", "</article><p>Invoices and payments.</p>");
+        let article = page("en/billing/index.html", &beside).unwrap().article;
+        assert_eq!(article.title, "Billing");
+        assert_eq!(article.sections[0].blocks[0].text, "Invoices and payments.");
     }
 
     #[test]
