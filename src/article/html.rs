@@ -73,6 +73,22 @@ const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 /// Why a page with a title and no text is not an article.
 const A_LISTING: &str = "a title and no text (a generated listing)";
 
+/// An attribute's value. scraper's `Element::attr` interns `name` first,
+/// which for a name outside html5ever's static set (`data-kensaku-body`)
+/// takes a global lock on every call; a comparison does not.
+fn attr<'a>(e: &'a Element, name: &str) -> Option<&'a str> {
+    e.attrs()
+        .find_map(|(n, value)| (n == name).then_some(value))
+}
+
+/// The element's classes, read from its `class` attribute (scraper's
+/// `Element::classes` interns each one).
+fn classes<'a>(e: &'a Element) -> impl Iterator<Item = &'a str> {
+    attr(e, "class")
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
+}
+
 /// The served form of a path: `a/b/index.html` is `a/b/`.
 pub fn served_path(path: &str) -> &str {
     path.strip_suffix("index.html").unwrap_or(path)
@@ -226,9 +242,7 @@ struct Head {
 impl Head {
     fn read(document: &Html) -> Head {
         let mut head = Head {
-            lang: document
-                .root_element()
-                .attr("lang")
+            lang: attr(document.root_element().value(), "lang")
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(str::to_string),
@@ -248,30 +262,29 @@ impl Head {
                     head.title = Some(node_text(node).trim().to_string());
                 }
                 "link" => {
-                    let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
-                    let Some(href) = e.attr("href").map(str::trim) else {
+                    let rel = attr(e, "rel").unwrap_or("").to_ascii_lowercase();
+                    let Some(href) = attr(e, "href").map(str::trim) else {
                         continue;
                     };
                     let rels: Vec<&str> = rel.split_whitespace().collect();
                     if rels.contains(&"canonical") && head.canonical.is_none() {
                         head.canonical = Some(href.to_string());
                     } else if rels.contains(&"alternate")
-                        && let Some(lang) = e.attr("hreflang")
+                        && let Some(lang) = attr(e, "hreflang")
                     {
                         head.alternates
                             .push((lang.trim().to_ascii_lowercase(), href.to_string()));
                     }
                 }
                 "meta" => {
-                    let content = e.attr("content").unwrap_or("").trim();
-                    if let Some(name) = e.attr("name").or_else(|| e.attr("property")) {
+                    let content = attr(e, "content").unwrap_or("").trim();
+                    if let Some(name) = attr(e, "name").or_else(|| attr(e, "property")) {
                         let name = name.trim().to_ascii_lowercase();
                         if name == "robots" && content.to_ascii_lowercase().contains("noindex") {
                             head.noindex = true;
                         }
                         head.metas.push((name, content.to_string()));
-                    } else if e
-                        .attr("http-equiv")
+                    } else if attr(e, "http-equiv")
                         .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
                         && content.to_ascii_lowercase().contains("url=")
                     {
@@ -399,7 +412,7 @@ fn content_root(document: &Html) -> (NodeRef<'_, Node>, Option<NodeRef<'_, Node>
         let Node::Element(e) = node.value() else {
             continue;
         };
-        let rank = if e.attr("data-kensaku-body").is_some() {
+        let rank = if attr(e, "data-kensaku-body").is_some() {
             Some(0)
         } else {
             match e.name() {
@@ -410,7 +423,7 @@ fn content_root(document: &Html) -> (NodeRef<'_, Node>, Option<NodeRef<'_, Node>
                 "article" if node.ancestors().any(|a| in_main.contains(&a.id())) => Some(1),
                 "article" => Some(3),
                 "body" => Some(5),
-                _ if e.attr("role") == Some("main") => Some(4),
+                _ if attr(e, "role") == Some("main") => Some(4),
                 _ => None,
             }
         };
@@ -451,10 +464,10 @@ fn is_excluded(e: &Element) -> bool {
             | "img"
             | "iframe"
             | "object"
-    ) || e.attr("hidden").is_some()
-        || e.attr("aria-hidden") == Some("true")
-        || e.attr("data-kensaku-ignore").is_some()
-        || e.attr("data-pagefind-ignore").is_some()
+    ) || attr(e, "hidden").is_some()
+        || attr(e, "aria-hidden") == Some("true")
+        || attr(e, "data-kensaku-ignore").is_some()
+        || attr(e, "data-pagefind-ignore").is_some()
         || is_edit_link(e)
         || is_callout_label(e)
 }
@@ -465,7 +478,7 @@ fn is_excluded(e: &Element) -> bool {
 /// words, repeated on every page that has a note, which the markdown source
 /// never holds.
 fn is_callout_label(e: &Element) -> bool {
-    e.classes().any(|c| {
+    classes(e).any(|c| {
         matches!(c, "alert-title" | "admonition-title" | "custom-block-title")
             || c.starts_with("admonitionHeading")
     })
@@ -474,8 +487,8 @@ fn is_callout_label(e: &Element) -> bool {
 /// "Edit this page" links of docs themes (MkDocs, Docusaurus, Sphinx).
 fn is_edit_link(e: &Element) -> bool {
     e.name() == "a"
-        && (e.attr("rel").is_some_and(|r| r.contains("edit"))
-            || e.classes().any(|c| {
+        && (attr(e, "rel").is_some_and(|r| r.contains("edit"))
+            || classes(e).any(|c| {
                 let c = c.to_ascii_lowercase();
                 c.contains("edit-this") || c.contains("edit-page") || c == "md-content__button"
             }))
@@ -567,7 +580,7 @@ impl Reader {
                     return;
                 }
                 let name = e.name();
-                if name == "span" && e.classes().any(|c| c == "sxs-lookup") {
+                if name == "span" && classes(e).any(|c| c == "sxs-lookup") {
                     ctx.english = true;
                     for child in node.children() {
                         self.walk(child, ctx);
@@ -597,7 +610,7 @@ impl Reader {
                     "blockquote" => ctx.quote = true,
                     "pre" => ctx.code = true,
                     "div"
-                        if e.classes().any(|c| {
+                        if classes(e).any(|c| {
                             matches!(
                                 c,
                                 "alert" | "admonition" | "note" | "warning" | "tip" | "callout"
@@ -660,7 +673,7 @@ impl Reader {
             .or_else(|| {
                 node.descendants().find_map(|d| match d.value() {
                     Node::Element(a) if a.name() == "a" => {
-                        a.attr("name").or_else(|| a.id()).map(str::to_string)
+                        attr(a, "name").or_else(|| a.id()).map(str::to_string)
                     }
                     _ => None,
                 })
