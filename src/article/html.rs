@@ -83,7 +83,7 @@ fn attr<'a>(e: &'a Element, name: &str) -> Option<&'a str> {
 
 /// The element's classes, read from its `class` attribute (scraper's
 /// `Element::classes` interns each one).
-fn classes<'a>(e: &'a Element) -> impl Iterator<Item = &'a str> {
+fn classes(e: &Element) -> impl Iterator<Item = &str> {
     attr(e, "class")
         .into_iter()
         .flat_map(str::split_ascii_whitespace)
