@@ -3,7 +3,7 @@
 # Usage: docfx-compat.pl STRIP_H1(auto|0|1) < list   (list lines: LOCALE<TAB>in.md<TAB>out.md)
 # - :::image type="content" source="S" alt-text="A"[ lightbox/border]:::  -> <img src="S" alt="A">
 # - :::no-loc text="X":::                                                 -> X
-# - > [!NOTE] / [!TIP] / [!IMPORTANT] / [!CAUTION] / [!WARNING] blockquotes
+# - > [!NOTE] / [!TIP] / [!IMPORTANT] / [!CAUTION] / [!WARNING] blockquotes (any case, as DocFX reads them)
 #     -> <div class="alert note"><p class="alert-title">Note</p> ...markdown... </div>
 #   (what DocFX / learn.microsoft.com emits, with the title localized)
 # - headings with <a name="x"> get the explicit id {#x}
@@ -51,8 +51,8 @@ for my $line (split /\n/, $body, -1) {
     next if $strip_h1 eq '1' || ($strip_h1 eq 'auto' && $h1 eq $title);
   }
   $seen_content = 1 if $line =~ /\S/;
-  if ($line =~ /^(\s*)>\s*\[!(NOTE|TIP|IMPORTANT|CAUTION|WARNING)\]\s*$/) {
-    $ind = $1; my $k = $2;
+  if ($line =~ /^(\s*)>\s*\[!(NOTE|TIP|IMPORTANT|CAUTION|WARNING)\]\s*$/i) {
+    $ind = $1; my $k = uc $2;
     push @out, "$ind<div class=\"alert " . lc($k) . "\" data-alert=\"$k\">",
                "$ind<p class=\"alert-title\">$names->[$idx{$k}]</p>", '';
     $in_alert = 1; next;
