@@ -969,6 +969,32 @@ mod tests {
     }
 
     #[test]
+    fn every_themes_callout_label_is_not_text() {
+        // DocFX, MkDocs and Sphinx, VitePress, Docusaurus: the label, then
+        // the callout's own text (a callout block).
+        for callout in [
+            r#"<div class="alert note"><p class="alert-title">Note</p><p>Keep the receipt.</p></div>"#,
+            r#"<div class="admonition note"><p class="admonition-title">Note</p><p>Keep the receipt.</p></div>"#,
+            r#"<div class="tip custom-block"><p class="custom-block-title">TIP</p><p>Keep the receipt.</p></div>"#,
+            r#"<div class="theme-admonition alert"><div class="admonitionHeading_Gvgb">note</div><div class="admonitionContent_BuS1"><p>Keep the receipt.</p></div></div>"#,
+        ] {
+            let html =
+                format!("<html lang=en><body><main><h1>Billing</h1>{callout}</main></body></html>");
+            let a = page("en/x.html", &html).unwrap().article;
+            let blocks: Vec<(BlockKind, &str)> = a.sections[0]
+                .blocks
+                .iter()
+                .map(|b| (b.kind, b.text.as_str()))
+                .collect();
+            assert_eq!(
+                blocks,
+                [(BlockKind::Callout, "Keep the receipt.")],
+                "{callout}"
+            );
+        }
+    }
+
+    #[test]
     fn broken_html_is_read_as_browsers_read_it() {
         let broken =
             "<html lang=en><body><main><h1>Title</h1><p>first <b>bold <i>both</b> after<li>item";
