@@ -94,19 +94,46 @@ fn normalize(text: &mut String) -> bool {
     !text.is_empty()
 }
 
+/// Apostrophes a typographer (or a translator) writes for `'`: a word
+/// holds one of them or `'` alike.
+const APOSTROPHES: [char; 3] = ['\u{2019}', '\u{2018}', '\u{02BC}'];
+
 fn needs_folding(c: char) -> bool {
-    c.is_uppercase() || matches!(c, '\u{2019}' | '\u{2018}' | '\u{02BC}' | 'ё' | 'Ё')
+    c.is_uppercase() || APOSTROPHES.contains(&c) || matches!(c, 'ё' | 'Ё')
 }
 
 fn fold_into(chars: impl Iterator<Item = char>, out: &mut String) {
     for c in chars {
         match c {
-            '\u{2019}' | '\u{2018}' | '\u{02BC}' => out.push('\''),
+            c if APOSTROPHES.contains(&c) => out.push('\''),
             'ё' | 'Ё' => out.push('е'),
             c if c.is_uppercase() => out.extend(c.to_lowercase()),
             c => out.push(c),
         }
     }
+}
+
+/// `text` with a typographer's punctuation as typed: apostrophes and
+/// quotation marks (’ ‘ “ ” „) as `'` and `"`, `…` as `...`. Readers type
+/// the plain forms, sites' typographers (Hugo's, SmartyPants) print the
+/// others, and the same words must read the same to a model whichever a
+/// page went through — what [`Normalize`] does for the index's words, for
+/// the text an embedder reads.
+pub fn plain_punctuation(text: &str) -> std::borrow::Cow<'_, str> {
+    let typographic = |c: char| APOSTROPHES.contains(&c) || matches!(c, '“' | '”' | '„' | '…');
+    if !text.contains(typographic) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if APOSTROPHES.contains(&c) => out.push('\''),
+            '“' | '”' | '„' => out.push('"'),
+            '…' => out.push_str("..."),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Katakana words of at least this many characters lose a final `ー`.
@@ -370,6 +397,14 @@ mod tests {
         assert_eq!(apply(normalize, "キー").unwrap(), "キー");
         assert_eq!(apply(normalize, "Счёт").unwrap(), "счет");
         assert_eq!(apply(normalize, "L’Espace").unwrap(), "l'espace");
+        assert_eq!(
+            plain_punctuation("the partner’s “program”…"),
+            "the partner's \"program\"..."
+        );
+        assert!(matches!(
+            plain_punctuation("l'espace « x »"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         assert_eq!(apply(normalize, "Ärger").unwrap(), "ärger");
         assert_eq!(apply(normalize, "CSP").unwrap(), "csp");
     }

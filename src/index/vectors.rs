@@ -16,7 +16,9 @@
 //! for the shared corpus on 2 cores; it takes 21): a long article chunk
 //! found the judged articles better than short chunks or their mean,
 //! headings add where the answer is, and the originals' section text adds
-//! to both (docs/benchmarks-history.md).
+//! to both (docs/benchmarks-history.md). Every chunk's punctuation is
+//! plain, as readers type it ([`plain_punctuation`]): a site's typographer
+//! does not change what the model reads.
 //!
 //! With the vectors, each article's *neighbours*: the similarities of its
 //! article vector to the [`NEIGHBOURS`] nearest other articles of the
@@ -43,6 +45,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
 
+use crate::analysis::filters::plain_punctuation;
 use crate::embed::{EmbedderIdentity, dot, dot_i8};
 use crate::locale::Language;
 
@@ -62,7 +65,7 @@ pub const NEIGHBOURS: usize = 10;
 /// Version of what a generation's vectors are — the chunking recipe below
 /// and what is stored with them (the neighbours); part of their identity:
 /// a build rewrites vectors of another recipe (from the cache).
-pub const RECIPE: u32 = 4;
+pub const RECIPE: u32 = 5;
 /// Characters of a chunk (an article's, an English section's), and in
 /// token-dense languages.
 const CHUNK_CHARS: usize = 1500;
@@ -127,7 +130,7 @@ pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
     chunks.push(Chunk {
         article: record.id.to_string(),
         section: None,
-        text: cut(&article, budget),
+        text: plain_punctuation(&cut(&article, budget)).into_owned(),
     });
     for (i, section) in sections.iter().enumerate() {
         // A chunk takes at most `budget` characters of at most 4 bytes.
@@ -146,7 +149,7 @@ pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
         chunks.push(Chunk {
             article: record.id.to_string(),
             section: Some(i as u16),
-            text,
+            text: plain_punctuation(&text).into_owned(),
         });
     }
     chunks
@@ -849,6 +852,38 @@ mod tests {
         );
         let translation = chunks(&record, Language::Ja);
         assert_eq!(translation[1].text, "Billing — Fees");
+    }
+
+    #[test]
+    fn chunks_read_a_typographers_punctuation_as_typed() {
+        let body = "The partner’s “incentives” renew…";
+        let sections = SectionTable::encode(&[StoredSection {
+            anchor: "renewal".into(),
+            heading: "Renewal’s dates".into(),
+            level: 2,
+            start: 0,
+            end: body.len() as u32,
+        }]);
+        let record = HitRecord {
+            id: "renewal.md",
+            url: "",
+            title: "Partner’s renewal",
+            description: "",
+            sections: &sections,
+            termvec: &[],
+            body: body.as_bytes(),
+        };
+        let texts: Vec<String> = chunks(&record, Language::ORIGINALS)
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "Partner's renewal  The partner's \"incentives\" renew...",
+                "Partner's renewal — Renewal's dates The partner's \"incentives\" renew..."
+            ]
+        );
     }
 
     #[test]

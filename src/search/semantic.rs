@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use lru::LruCache;
 
+use crate::analysis::filters::plain_punctuation;
 use crate::embed::breaker::{Admission, Breaker, Outcome};
 use crate::embed::{EmbedError, Embedder, EmbedderIdentity, Modality};
 
@@ -69,9 +70,11 @@ impl Semantic {
         &*self.embedder
     }
 
-    /// The vector of `query` (trimmed), from the cache or the embedder.
+    /// The vector of `query` (trimmed, its punctuation plain as the
+    /// passages' is), from the cache or the embedder.
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EmbedError> {
-        let key = query.trim();
+        let key = plain_punctuation(query.trim());
+        let key = key.as_ref();
         if let Some(vector) = self.lock().get(key) {
             self.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(vector.clone());
