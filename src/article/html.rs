@@ -68,6 +68,11 @@ pub struct SiteOptions {
     pub default_locale: Option<Locale>,
 }
 
+/// Version of the rules that find a page no article ([`NOT_A_PAGE`],
+/// [`A_LISTING`]): a crawl refuses an unchanged page again unread only
+/// under the rules that refused it. Bump it when they change.
+pub const NOT_AN_ARTICLE_RULES: u32 = 2;
+
 /// Why a page is not an article (besides [`ArticleError`]s).
 const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 /// Why a page with a title and no text is not an article.
@@ -136,16 +141,10 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
     let id =
         originals_id(&head.alternates, &url, &root).unwrap_or_else(|| under_prefix.to_string());
 
-    let (content, around) = content_root(&document);
-    let read = |root| {
-        let mut reader = Reader::default();
-        reader.walk(root, Context::default());
-        reader.finish()
-    };
-    let mut sections = read(content);
-    if let Some(main) = around.filter(|_| sections.iter().all(|s| s.blocks.is_empty())) {
-        sections = read(main);
-    }
+    let content = content_root(&document);
+    let mut reader = Reader::default();
+    reader.walk(content, Context::default());
+    let sections = reader.finish();
     let title = sections
         .iter()
         .find(|s| s.level == 1 && !s.heading.is_empty())
@@ -402,9 +401,7 @@ fn percent_decode(path: &str) -> String {
 /// The element whose text is the page's content: the first marked
 /// `data-kensaku-body`, else the first `<article>` in a `<main>`, the first
 /// `<main>`, `<article>` or `[role=main]`, the `<body>` — found in one walk.
-/// With it, the `<main>` around it when it is an `<article>` there: read
-/// if the article holds no text (the text sits beside it).
-fn content_root(document: &Html) -> (NodeRef<'_, Node>, Option<NodeRef<'_, Node>>) {
+fn content_root(document: &Html) -> NodeRef<'_, Node> {
     // Candidates by preference, the first of each kind in document order.
     let mut found: [Option<NodeRef<'_, Node>>; 6] = [None; 6];
     let mut in_main: Vec<ego_tree::NodeId> = Vec::new();
@@ -436,13 +433,11 @@ fn content_root(document: &Html) -> (NodeRef<'_, Node>, Option<NodeRef<'_, Node>
             }
         }
     }
-    let around = found[1].and(found[2]);
-    let root = found
+    found
         .into_iter()
         .flatten()
         .next()
-        .unwrap_or_else(|| document.tree.root());
-    (root, around)
+        .unwrap_or_else(|| document.tree.root())
 }
 
 /// Elements that are never content.
@@ -961,11 +956,16 @@ mod tests {
             page("en/billing/index.html", &short).unwrap().article.title,
             "Billing"
         );
-        // Text beside the `<article>`, in the `<main>` around it, is read.
-        let beside = listing.replace("</article>", "</article><p>Invoices and payments.</p>");
-        let article = page("en/billing/index.html", &beside).unwrap().article;
-        assert_eq!(article.title, "Billing");
-        assert_eq!(article.sections[0].blocks[0].text, "Invoices and payments.");
+        // A list of links beside the `<article>` (not in a `<nav>`) is not
+        // its text either: the article is the content.
+        let beside = listing.replace(
+            "</article>",
+            r#"</article><ul><li><a href="invoices/">Invoices</a></li></ul>"#,
+        );
+        assert!(matches!(
+            page("en/billing/index.html", &beside),
+            Err(ArticleError::NotAnArticle(A_LISTING))
+        ));
     }
 
     #[test]

@@ -198,6 +198,9 @@ pub fn build(
         locales: served,
         existing,
     } = read_served(dir, options)?;
+    if options.full {
+        corpus.forget_verdicts();
+    }
     let listing = corpus.list(&|key| existing.get(key).map(|e| e.hash.clone()))?;
     let (entries, skipped) = (listing.documents, listing.skipped);
     let mut pass = Pass::new(dir, options, &served, existing);

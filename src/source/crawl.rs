@@ -24,13 +24,13 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, LazyLock, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::article::html::SiteOptions;
+use crate::article::html::{NOT_AN_ARTICLE_RULES, SiteOptions};
 use crate::locale::Locale;
 
 use super::{Document, Listing, Refetch, Skipped, Source, SourceError};
@@ -83,7 +83,7 @@ struct Known {
     links: Vec<String>,
     /// Why the build refused it (not an article: a redirect, a listing), if
     /// it did: unchanged, it is refused again without being read, as long
-    /// as the rules that refused it are [`REFUSAL_RULES`].
+    /// as the rules that refused it are [`refusal_rules`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refused: Option<String>,
     /// The rules that refused it (`refused` is void under any others).
@@ -91,18 +91,27 @@ struct Known {
     refused_by: Option<String>,
 }
 
-/// Which rules decide that a page is not an article. A refusal depends on
-/// the page's bytes and these rules alone (not on the build's options), so
-/// an unchanged page is refused again unread while they stand; another
-/// kensaku reads it again.
-const REFUSAL_RULES: &str = concat!("kensaku/", env!("CARGO_PKG_VERSION"));
+/// Which rules decide that a page is not an article: this kensaku and its
+/// parser's [`NOT_AN_ARTICLE_RULES`]. A refusal depends on the page's bytes
+/// and these rules alone (not on the build's options), so an unchanged
+/// page is refused again unread while they stand; under others it is read
+/// again.
+fn refusal_rules() -> &'static str {
+    static RULES: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "kensaku/{}/{NOT_AN_ARTICLE_RULES}",
+            env!("CARGO_PKG_VERSION")
+        )
+    });
+    &RULES
+}
 
 impl Known {
     /// Why the build refused this page, if it did under today's rules.
     fn refusal(&self) -> Option<&str> {
         self.refused
             .as_deref()
-            .filter(|_| self.refused_by.as_deref() == Some(REFUSAL_RULES))
+            .filter(|_| self.refused_by.as_deref() == Some(refusal_rules()))
     }
 }
 
@@ -114,8 +123,9 @@ pub struct Crawl {
     scope: Url,
     /// Pages' validators and links, from the last crawl and this one.
     known: Mutex<HashMap<String, Known>>,
-    /// Pages this crawl refused again on a `304` (the build never sees them).
-    refused_again: Mutex<HashSet<String>>,
+    /// Pages this crawl leaves as the last build knew them, which the build
+    /// never sees: refused again on a `304`, or failed (their state kept).
+    kept_as_is: Mutex<HashSet<String>>,
 }
 
 /// The user agent: who crawls, and where to read about it.
@@ -155,7 +165,7 @@ impl Crawl {
             agent,
             scope,
             known: Mutex::new(known),
-            refused_again: Mutex::new(HashSet::new()),
+            kept_as_is: Mutex::new(HashSet::new()),
         })
     }
 
@@ -531,7 +541,7 @@ impl Source for Crawl {
     ) -> Result<Listing, SourceError> {
         // A crawl object serves many builds (a server's reindexes): this
         // one's refusals start empty.
-        self.refused_again
+        self.kept_as_is
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
@@ -620,19 +630,30 @@ impl Source for Crawl {
         Ok(listing)
     }
 
+    fn forget_verdicts(&self) {
+        for page in self
+            .known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values_mut()
+        {
+            page.refused = None;
+            page.refused_by = None;
+        }
+    }
+
     fn published(&self, hashes: &HashMap<String, String>, refused: &HashMap<String, String>) {
         let Some(path) = &self.options.state_file else {
             return;
         };
-        let again =
-            std::mem::take(&mut *self.refused_again.lock().unwrap_or_else(|e| e.into_inner()));
+        let as_is = std::mem::take(&mut *self.kept_as_is.lock().unwrap_or_else(|e| e.into_inner()));
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.retain(|url, _| hashes.contains_key(url) || again.contains(url));
+        known.retain(|url, _| hashes.contains_key(url) || as_is.contains(url));
         for (url, page) in known.iter_mut() {
             if let Some(hash) = hashes.get(url) {
                 page.hash = Some(hash.clone());
                 page.refused = refused.get(url).cloned();
-                page.refused_by = page.refused.as_ref().map(|_| REFUSAL_RULES.to_string());
+                page.refused_by = page.refused.as_ref().map(|_| refusal_rules().to_string());
             }
         }
         let written = serde_json::to_vec(&*known)
@@ -672,6 +693,10 @@ impl Crawl {
             });
             if keep {
                 listing.kept.push(key.clone());
+                self.kept_as_is
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key.clone());
             }
             *last_failure.lock().unwrap_or_else(|e| e.into_inner()) = format!("{key}: {reason}");
         };
@@ -725,7 +750,7 @@ impl Crawl {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key.clone(), known);
-                self.refused_again
+                self.kept_as_is
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key.clone());
@@ -816,7 +841,7 @@ mod tests {
         assert_eq!(old.refusal(), None);
         let mut known = Known {
             refused: Some("not an article: a listing".to_string()),
-            refused_by: Some(REFUSAL_RULES.to_string()),
+            refused_by: Some(refusal_rules().to_string()),
             ..old
         };
         assert_eq!(known.refusal(), Some("not an article: a listing"));

@@ -283,6 +283,10 @@ pub trait Source: Send + Sync {
     /// parser refused those it refused (a crawl keeps both with the pages'
     /// validators, to ask the site next time).
     fn published(&self, _hashes: &HashMap<String, String>, _refused: &HashMap<String, String>) {}
+
+    /// A full rebuild begins: what earlier builds told the source (a
+    /// crawl's kept refusals) is forgotten, and every document is read.
+    fn forget_verdicts(&self) {}
 }
 
 /// Where `index` and `serve` read documents from: flags, `KENSAKU_*`
@@ -423,6 +427,12 @@ impl Source for Corpus {
     fn published(&self, hashes: &HashMap<String, String>, refused: &HashMap<String, String>) {
         if let Corpus::Crawl(crawl) = self {
             crawl.published(hashes, refused);
+        }
+    }
+
+    fn forget_verdicts(&self) {
+        if let Corpus::Crawl(crawl) = self {
+            crawl.forget_verdicts();
         }
     }
 }

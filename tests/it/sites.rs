@@ -624,6 +624,32 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
         .filter(|(path, status)| (path.ends_with('/') || path.ends_with(".html")) && *status != 304)
         .collect();
     assert!(fetched.is_empty(), "{fetched:?}");
+
+    // A full rebuild reads every page whole, those refused too, and comes
+    // to the same verdicts.
+    std::fs::write(&log, "").unwrap();
+    let full: Value = serde_json::from_str(&succeeds(&[
+        "index",
+        "--index-dir",
+        index.to_str().unwrap(),
+        "--crawl",
+        &base,
+        "--full",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(full["skipped"], swapped["skipped"]);
+    assert_eq!(documents(&full), documents(&swapped), "{full}");
+    let pages = statuses(&log);
+    let refused_path = format!(
+        "{}index.html",
+        article.strip_prefix(base.trim_end_matches('/')).unwrap()
+    );
+    assert!(
+        pages.contains(&(refused_path.clone(), 200)),
+        "{refused_path} {pages:?}"
+    );
+    assert!(pages.iter().all(|(_, status)| *status != 304), "{pages:?}");
 }
 
 #[test]
