@@ -18,6 +18,10 @@ use kensaku::search::{Engine, SearchRequest, SearchResponse};
 fn model(url: &str) -> Arc<dyn Embedder> {
     let mut config = HttpEmbedderConfig::new(url);
     config.modality_field = Some("input_type".into());
+    // These tests judge what meaning finds, not how fast: the one model
+    // server may be busy embedding other tests' passages (a query past the
+    // 1 s default would come back lexical only, and fail them by chance).
+    config.query_timeout = std::time::Duration::from_secs(30);
     Arc::new(HttpEmbedder::new(config))
 }
 
