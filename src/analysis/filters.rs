@@ -120,20 +120,27 @@ fn fold_into(chars: impl Iterator<Item = char>, out: &mut String) {
 /// page went through — what [`Normalize`] does for the index's words, for
 /// the text an embedder reads.
 pub fn plain_punctuation(text: &str) -> std::borrow::Cow<'_, str> {
-    let typographic = |c: char| APOSTROPHES.contains(&c) || matches!(c, '“' | '”' | '„' | '…');
-    if !text.contains(typographic) {
+    if !text.chars().any(|c| typed_form(c).is_some()) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            c if APOSTROPHES.contains(&c) => out.push('\''),
-            '“' | '”' | '„' => out.push('"'),
-            '…' => out.push_str("..."),
-            c => out.push(c),
+        match typed_form(c) {
+            Some(typed) => out.push_str(typed),
+            None => out.push(c),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// What a reader types for a typographer's `c`, if `c` is one.
+fn typed_form(c: char) -> Option<&'static str> {
+    match c {
+        c if APOSTROPHES.contains(&c) => Some("'"),
+        '“' | '”' | '„' => Some("\""),
+        '…' => Some("..."),
+        _ => None,
+    }
 }
 
 /// Katakana words of at least this many characters lose a final `ー`.

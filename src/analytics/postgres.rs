@@ -152,7 +152,7 @@ impl PostgresStore {
             place: place.clone(),
             message: e.to_string(),
         };
-        let client = match config.get_ssl_mode() {
+        let mut client = match config.get_ssl_mode() {
             postgres::config::SslMode::Require => {
                 let roots = rustls::RootCertStore {
                     roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -175,7 +175,6 @@ impl PostgresStore {
             // with `sslmode=require`, and then the certificate is checked.
             _ => config.connect(NoTls).map_err(error)?,
         };
-        let mut client = client;
         migrate(&mut client)
             .and_then(|()| Writes::prepare(&mut client))
             .map(|writes| PostgresStore {

@@ -771,6 +771,15 @@ mod tests {
         )
     }
 
+    /// A section's blocks, kind and text.
+    fn blocks(section: &Section) -> Vec<(BlockKind, &str)> {
+        section
+            .blocks
+            .iter()
+            .map(|b| (b.kind, b.text.as_str()))
+            .collect()
+    }
+
     const HUGO: &str = r##"<!DOCTYPE html><html lang="ja-JP"><head>
 <title>請求書 | パートナー センター</title>
 <meta name="description" content="請求書をダウンロードする">
@@ -809,11 +818,7 @@ mod tests {
         let download = &a.sections[1];
         assert_eq!(download.anchor, "download");
         assert_eq!(download.english, "Download Open the dashboard.");
-        let blocks: Vec<(BlockKind, &str)> = download
-            .blocks
-            .iter()
-            .map(|b| (b.kind, b.text.as_str()))
-            .collect();
+        let blocks = blocks(download);
         assert_eq!(
             blocks,
             [
@@ -981,13 +986,8 @@ mod tests {
             let html =
                 format!("<html lang=en><body><main><h1>Billing</h1>{callout}</main></body></html>");
             let a = page("en/x.html", &html).unwrap().article;
-            let blocks: Vec<(BlockKind, &str)> = a.sections[0]
-                .blocks
-                .iter()
-                .map(|b| (b.kind, b.text.as_str()))
-                .collect();
             assert_eq!(
-                blocks,
+                blocks(&a.sections[0]),
                 [(BlockKind::Callout, "Keep the receipt.")],
                 "{callout}"
             );

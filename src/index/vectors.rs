@@ -817,6 +817,24 @@ mod tests {
         assert!(Vectors::open(dir.path()).is_err());
     }
 
+    /// A hit-store record of an article with `sections` over `body`.
+    fn record<'a>(
+        title: &'a str,
+        description: &'a str,
+        sections: &'a [u8],
+        body: &'a str,
+    ) -> HitRecord<'a> {
+        HitRecord {
+            id: "article.md",
+            url: "",
+            title,
+            description,
+            sections,
+            termvec: &[],
+            body: body.as_bytes(),
+        }
+    }
+
     #[test]
     fn sections_of_originals_carry_their_text_and_translations_their_heading() {
         let body = "Lead paragraph. Late payments are charged a fee of 1.5% per month.";
@@ -828,15 +846,7 @@ mod tests {
             start: fee,
             end: body.len() as u32,
         }]);
-        let record = HitRecord {
-            id: "billing.md",
-            url: "",
-            title: "Billing",
-            description: "How billing works",
-            sections: &sections,
-            termvec: &[],
-            body: body.as_bytes(),
-        };
+        let record = record("Billing", "How billing works", &sections, body);
         let original = chunks(&record, Language::ORIGINALS);
         assert_eq!(original.len(), 2);
         assert_eq!(original[0].section, None);
@@ -864,15 +874,7 @@ mod tests {
             start: 0,
             end: body.len() as u32,
         }]);
-        let record = HitRecord {
-            id: "renewal.md",
-            url: "",
-            title: "Partner’s renewal",
-            description: "",
-            sections: &sections,
-            termvec: &[],
-            body: body.as_bytes(),
-        };
+        let record = record("Partner’s renewal", "", &sections, body);
         let texts: Vec<String> = chunks(&record, Language::ORIGINALS)
             .into_iter()
             .map(|c| c.text)

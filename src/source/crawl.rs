@@ -18,8 +18,9 @@
 //! asked for with `If-None-Match`/`If-Modified-Since` — an unchanged page
 //! costs one `304`. So does a page the build refused (a generator's listing,
 //! a redirect page): its reason is kept with it, and it is refused again
-//! unread while the rules that refused it stand (this kensaku's version);
-//! the page has already left the index (see `index::builder`).
+//! unread while the rules that refused it stand ([`refusal_rules`]; a full
+//! rebuild forgets them); the page has already left the index (see
+//! `index::builder`).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -693,10 +694,7 @@ impl Crawl {
             });
             if keep {
                 listing.kept.push(key.clone());
-                self.kept_as_is
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key.clone());
+                self.keep_as_is(&key);
             }
             *last_failure.lock().unwrap_or_else(|e| e.into_inner()) = format!("{key}: {reason}");
         };
@@ -750,10 +748,7 @@ impl Crawl {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key.clone(), known);
-                self.kept_as_is
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key.clone());
+                self.keep_as_is(&key);
                 listing
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -792,6 +787,14 @@ impl Crawl {
             .documents
             .push(document);
         self.follow(links, frontier);
+    }
+
+    /// Leaves `key`'s state as the last build knew it (see `kept_as_is`).
+    fn keep_as_is(&self, key: &str) {
+        self.kept_as_is
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string());
     }
 
     /// Queues a page's links that are on the crawled site.

@@ -521,25 +521,15 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
     // and every page answers 304.
     let index = tmp.path().join("index");
     let log = tmp.path().join("nginx/access.log");
-    let first: Value = serde_json::from_str(&succeeds(&[
-        "index",
-        "--index-dir",
-        index.to_str().unwrap(),
-        "--crawl",
-        &base,
-        "--json",
-    ]))
-    .unwrap();
+    let crawl_into_index = |extra: &[&str]| -> Value {
+        let mut args = vec!["index", "--index-dir", index.to_str().unwrap()];
+        args.extend(["--crawl", &base, "--json"]);
+        args.extend(extra);
+        serde_json::from_str(&succeeds(&args)).unwrap()
+    };
+    let first = crawl_into_index(&[]);
     std::fs::write(&log, "").unwrap();
-    let second: Value = serde_json::from_str(&succeeds(&[
-        "index",
-        "--index-dir",
-        index.to_str().unwrap(),
-        "--crawl",
-        &base,
-        "--json",
-    ]))
-    .unwrap();
+    let second = crawl_into_index(&[]);
     assert_eq!(first["indexed"], second["unchanged"], "{second}");
     assert_eq!(second["indexed"], 0);
     let pages: Vec<(String, u16)> = statuses(&log)
@@ -584,15 +574,7 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
     std::fs::write(file_of(&article), listing_html).unwrap();
     std::fs::write(file_of(&listing), article_html).unwrap();
     let documents = |report: &Value| report["locales"]["en-us"]["documents"].as_u64();
-    let swapped: Value = serde_json::from_str(&succeeds(&[
-        "index",
-        "--index-dir",
-        index.to_str().unwrap(),
-        "--crawl",
-        &base,
-        "--json",
-    ]))
-    .unwrap();
+    let swapped = crawl_into_index(&[]);
     assert_eq!(swapped["indexed"], 1, "{swapped}");
     assert_eq!(swapped["locales"]["en-us"]["removed"], 1, "{swapped}");
     assert_eq!(documents(&swapped), documents(&first), "{swapped}");
@@ -607,15 +589,7 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
     assert!(skipped_paths(&swapped).contains(&article), "{swapped}");
     assert!(!skipped_paths(&swapped).contains(&listing), "{swapped}");
     std::fs::write(&log, "").unwrap();
-    let again: Value = serde_json::from_str(&succeeds(&[
-        "index",
-        "--index-dir",
-        index.to_str().unwrap(),
-        "--crawl",
-        &base,
-        "--json",
-    ]))
-    .unwrap();
+    let again = crawl_into_index(&[]);
     assert_eq!(again["indexed"], 0, "{again}");
     assert_eq!(documents(&again), documents(&swapped), "{again}");
     assert_eq!(again["skipped"], swapped["skipped"]);
@@ -628,16 +602,7 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
     // A full rebuild reads every page whole, those refused too, and comes
     // to the same verdicts.
     std::fs::write(&log, "").unwrap();
-    let full: Value = serde_json::from_str(&succeeds(&[
-        "index",
-        "--index-dir",
-        index.to_str().unwrap(),
-        "--crawl",
-        &base,
-        "--full",
-        "--json",
-    ]))
-    .unwrap();
+    let full = crawl_into_index(&["--full"]);
     assert_eq!(full["skipped"], swapped["skipped"]);
     assert_eq!(documents(&full), documents(&swapped), "{full}");
     let pages = statuses(&log);
