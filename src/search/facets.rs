@@ -77,17 +77,28 @@ impl SegmentCollector for SegmentFacetCounter {
     fn harvest(self) -> Facets {
         let mut facets = Facets::default();
         for facet in self.facets {
+            // The counted values' ordinals, ascending: their strings are read
+            // in one pass over the dictionary (looking each up alone seeks
+            // its block and decodes it from the start, once per value).
+            let ords: Vec<u64> = (0u64..)
+                .zip(&facet.counts)
+                .filter(|&(_, &count)| count > 0)
+                .map(|(ord, _)| ord)
+                .collect();
+            let mut counts = ords.iter().map(|&ord| facet.counts[ord as usize]);
             let mut values = BTreeMap::new();
-            let mut value = String::new();
-            for (ord, &count) in facet.counts.iter().enumerate() {
-                if count > 0
-                    && facet
-                        .column
-                        .ord_to_str(ord as u64, &mut value)
-                        .unwrap_or(false)
-                {
-                    values.insert(value.clone(), count);
-                }
+            let read = facet
+                .column
+                .dictionary()
+                .sorted_ords_to_term_cb(&ords, |term| {
+                    let count = counts.next().unwrap_or(0);
+                    if let Ok(value) = std::str::from_utf8(term) {
+                        values.insert(value.to_string(), count);
+                    }
+                });
+            if read.is_err() {
+                // An unreadable dictionary costs its facet's counts, not the search.
+                values.clear();
             }
             facets.0.insert(facet.field.name.to_string(), values);
         }

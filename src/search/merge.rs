@@ -50,10 +50,10 @@ pub fn merge(mut results: Vec<LocaleResult>) -> Merged {
     let mut lexical_total = 0;
     let mut facets = Facets::default();
     let mut ranked = Vec::new();
-    for (r, result) in results.iter().enumerate() {
+    for (r, result) in results.iter_mut().enumerate() {
         total += result.total;
         lexical_total += result.lexical_total;
-        facets.merge(result.facets.clone());
+        facets.merge(std::mem::take(&mut result.facets));
         let top = result
             .top
             .first()

@@ -200,6 +200,10 @@ impl Facets {
     pub fn merge(&mut self, other: Facets) {
         for (name, values) in other.0 {
             let into = self.0.entry(name).or_default();
+            if into.is_empty() {
+                *into = values;
+                continue;
+            }
             for (value, n) in values {
                 *into.entry(value).or_default() += n;
             }

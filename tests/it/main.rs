@@ -21,6 +21,7 @@ mod cluster;
 mod corpus;
 mod curation;
 mod demo;
+mod facets;
 mod hybrid;
 mod hybrid_model;
 mod openapi_fuzz;
