@@ -1,51 +1,130 @@
 //! Counting matches per value of each facet ([`meta::facets`]).
+//!
+//! Each document's values are read once per generation into a
+//! [`FacetTable`] (term ordinals, flat): counting a search's matches reads
+//! an array per document instead of the fast column's optional index and
+//! bit-packed values.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::article::meta::{self, MetaField};
 use crate::index::schema;
 
 use super::types::Facets;
 
-/// Counts matching documents per value of every facet's fast column.
-pub struct FacetCounter;
+/// Every facet's values per document, for each segment of a generation
+/// (by segment ordinal).
+pub struct FacetTable {
+    segments: Vec<Arc<SegmentFacets>>,
+}
 
-/// One facet's column in a segment, and a count per term ordinal.
-struct FacetColumn {
+/// A segment's facets, in [`meta::facets`] order.
+pub struct SegmentFacets {
+    facets: Vec<FacetOrds>,
+}
+
+/// One facet's values in a segment: document `d`'s term ordinals are
+/// `ords[starts[d]..starts[d + 1]]`, in the column's order.
+struct FacetOrds {
     field: &'static MetaField,
+    /// The column, for its dictionary (ordinals to values).
     column: StrColumn,
-    counts: Vec<u64>,
+    starts: Vec<u32>,
+    ords: Vec<u32>,
+}
+
+impl FacetTable {
+    /// Reads every segment's facet columns.
+    pub fn read(searcher: &Searcher) -> tantivy::Result<FacetTable> {
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| SegmentFacets::read(segment).map(Arc::new))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(FacetTable { segments })
+    }
+}
+
+impl SegmentFacets {
+    fn read(segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
+        let facets = meta::facets()
+            .map(|field| {
+                let column = schema::meta_column(segment, field)?;
+                let mut starts = Vec::with_capacity(segment.max_doc() as usize + 1);
+                let mut ords = Vec::new();
+                for doc in 0..segment.max_doc() {
+                    starts.push(ords.len() as u32);
+                    // (A dictionary of more than 2^32 values is no facet.)
+                    ords.extend(column.term_ords(doc).filter_map(|o| u32::try_from(o).ok()));
+                }
+                starts.push(ords.len() as u32);
+                Ok(FacetOrds {
+                    field,
+                    column,
+                    starts,
+                    ords,
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(SegmentFacets { facets })
+    }
+}
+
+impl FacetOrds {
+    fn of(&self, doc: DocId) -> &[u32] {
+        let doc = doc as usize;
+        match (self.starts.get(doc), self.starts.get(doc + 1)) {
+            (Some(&start), Some(&end)) => &self.ords[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Counts matching documents per value of every facet.
+pub struct FacetCounter<'a> {
+    table: &'a FacetTable,
+}
+
+impl<'a> FacetCounter<'a> {
+    pub fn new(table: &'a FacetTable) -> Self {
+        FacetCounter { table }
+    }
 }
 
 pub struct SegmentFacetCounter {
-    facets: Vec<FacetColumn>,
+    segment: Arc<SegmentFacets>,
+    /// Per facet, a count per term ordinal.
+    counts: Vec<Vec<u64>>,
 }
 
-impl Collector for FacetCounter {
+impl Collector for FacetCounter<'_> {
     type Fruit = Facets;
     type Child = SegmentFacetCounter;
 
     fn for_segment(
         &self,
-        _: SegmentOrdinal,
-        segment: &SegmentReader,
+        ord: SegmentOrdinal,
+        _: &SegmentReader,
     ) -> tantivy::Result<SegmentFacetCounter> {
-        let facets = meta::facets()
-            .map(|field| {
-                let column = schema::meta_column(segment, field)?;
-                let counts = vec![0; column.num_terms()];
-                Ok(FacetColumn {
-                    field,
-                    column,
-                    counts,
-                })
-            })
-            .collect::<tantivy::Result<_>>()?;
-        Ok(SegmentFacetCounter { facets })
+        let segment = self
+            .table
+            .segments
+            .get(ord as usize)
+            .cloned()
+            .ok_or_else(|| {
+                tantivy::TantivyError::InternalError(format!("no facet table for segment {ord}"))
+            })?;
+        let counts = segment
+            .facets
+            .iter()
+            .map(|f| vec![0; f.column.num_terms()])
+            .collect();
+        Ok(SegmentFacetCounter { segment, counts })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -65,9 +144,9 @@ impl SegmentCollector for SegmentFacetCounter {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for facet in &mut self.facets {
-            for ord in facet.column.term_ords(doc) {
-                if let Some(count) = facet.counts.get_mut(ord as usize) {
+        for (facet, counts) in self.segment.facets.iter().zip(&mut self.counts) {
+            for &ord in facet.of(doc) {
+                if let Some(count) = counts.get_mut(ord as usize) {
                     *count += 1;
                 }
             }
@@ -76,22 +155,22 @@ impl SegmentCollector for SegmentFacetCounter {
 
     fn harvest(self) -> Facets {
         let mut facets = Facets::default();
-        for facet in self.facets {
+        for (facet, counts) in self.segment.facets.iter().zip(self.counts) {
             // The counted values' ordinals, ascending: their strings are read
             // in one pass over the dictionary (looking each up alone seeks
             // its block and decodes it from the start, once per value).
             let ords: Vec<u64> = (0u64..)
-                .zip(&facet.counts)
+                .zip(&counts)
                 .filter(|&(_, &count)| count > 0)
                 .map(|(ord, _)| ord)
                 .collect();
-            let mut counts = ords.iter().map(|&ord| facet.counts[ord as usize]);
+            let mut counted = ords.iter().map(|&ord| counts[ord as usize]);
             let mut values = BTreeMap::new();
             let read = facet
                 .column
                 .dictionary()
                 .sorted_ords_to_term_cb(&ords, |term| {
-                    let count = counts.next().unwrap_or(0);
+                    let count = counted.next().unwrap_or(0);
                     if let Ok(value) = std::str::from_utf8(term) {
                         values.insert(value.to_string(), count);
                     }

@@ -62,6 +62,8 @@ pub struct LocaleIndex {
     reader: LocaleReader,
     /// Built on first use: most locales never get a suggest request.
     suggester: OnceLock<Arc<suggest::Suggester>>,
+    /// Every search counts facets: read when the generation opens.
+    facet_table: facets::FacetTable,
     /// Whether its vectors were made by the engine's embedder (vectors of
     /// another model mean nothing to its query vectors).
     vectors_usable: bool,
@@ -92,11 +94,18 @@ impl LocaleIndex {
             tracing::warn!(locale = %locale, index = ?made_by, configured = ?embedder,
                 "the index's vectors come from another embedder: semantic matching is off here until a reindex");
         }
+        let facet_table = facets::FacetTable::read(&reader.searcher())?;
         Ok(Some(LocaleIndex {
             reader,
             suggester: OnceLock::new(),
+            facet_table,
             vectors_usable,
         }))
+    }
+
+    /// Every facet's values per document (for counting a search's matches).
+    pub fn facet_table(&self) -> &facets::FacetTable {
+        &self.facet_table
     }
 
     /// The vectors semantic matching can search here: those made by the

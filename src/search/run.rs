@@ -149,7 +149,7 @@ fn lexical_in(
     let collectors = (
         TopDocs::with_limit(depth).order_by_score(),
         Count,
-        FacetCounter,
+        FacetCounter::new(index.facet_table()),
     );
     let searcher = index.searcher();
     let statistics = PlanStatistics::new(&searcher, &plan.doc_freqs);
