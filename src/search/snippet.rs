@@ -414,10 +414,15 @@ fn render(
 
 /// Appends `text` with line breaks as spaces: a snippet is one line.
 fn push_line(text: &str, out: &mut String) {
-    out.extend(
-        text.chars()
-            .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }),
-    );
+    // Copied a line at a time (not decoded a character at a time).
+    let mut lines = text.split(['\n', '\r']);
+    if let Some(first) = lines.next() {
+        out.push_str(first);
+    }
+    for line in lines {
+        out.push(' ');
+        out.push_str(line);
+    }
 }
 
 /// Plain text cut to about `shape.chars` characters on a word boundary.
@@ -485,6 +490,15 @@ mod tests {
 
     fn highlight(terms: &[&str]) -> Highlighter {
         Highlighter::new(terms.iter().enumerate().map(|(i, t)| (term_hash(t), i)))
+    }
+
+    #[test]
+    fn line_breaks_become_spaces_and_nothing_else_changes() {
+        let mut out = String::from("…");
+        push_line("ligne\r\nnext 行\nlast\r", &mut out);
+        assert_eq!(out, "…ligne  next 行 last ");
+        push_line("", &mut out);
+        assert_eq!(out, "…ligne  next 行 last ");
     }
 
     #[test]
