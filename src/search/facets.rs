@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
-use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, TantivyError};
 
 use crate::article::meta::{self, MetaField};
 use crate::index::schema;
@@ -25,6 +26,8 @@ pub struct FacetTable {
 
 /// A segment's facets, in [`meta::facets`] order.
 pub struct SegmentFacets {
+    /// The segment read (a search's segment must be this one).
+    segment_id: SegmentId,
     facets: Vec<FacetOrds>,
 }
 
@@ -55,14 +58,22 @@ impl SegmentFacets {
         let facets = meta::facets()
             .map(|field| {
                 let column = schema::meta_column(segment, field)?;
+                let too_many = || {
+                    TantivyError::InternalError(format!(
+                        "facet {}: more than 2^32 values in a segment",
+                        field.name
+                    ))
+                };
                 let mut starts = Vec::with_capacity(segment.max_doc() as usize + 1);
                 let mut ords = Vec::new();
                 for doc in 0..segment.max_doc() {
-                    starts.push(ords.len() as u32);
-                    // (A dictionary of more than 2^32 values is no facet.)
-                    ords.extend(column.term_ords(doc).filter_map(|o| u32::try_from(o).ok()));
+                    starts.push(u32::try_from(ords.len()).map_err(|_| too_many())?);
+                    for ord in column.term_ords(doc) {
+                        ords.push(u32::try_from(ord).map_err(|_| too_many())?);
+                    }
                 }
-                starts.push(ords.len() as u32);
+                starts.push(u32::try_from(ords.len()).map_err(|_| too_many())?);
+                ords.shrink_to_fit();
                 Ok(FacetOrds {
                     field,
                     column,
@@ -71,7 +82,10 @@ impl SegmentFacets {
                 })
             })
             .collect::<tantivy::Result<_>>()?;
-        Ok(SegmentFacets { facets })
+        Ok(SegmentFacets {
+            segment_id: segment.segment_id(),
+            facets,
+        })
     }
 }
 
@@ -109,15 +123,21 @@ impl Collector for FacetCounter<'_> {
     fn for_segment(
         &self,
         ord: SegmentOrdinal,
-        _: &SegmentReader,
+        reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacetCounter> {
+        // The table was read from the same never-reloaded reader: its
+        // segments are the searcher's, in its order (checked, not assumed).
         let segment = self
             .table
             .segments
             .get(ord as usize)
+            .filter(|s| s.segment_id == reader.segment_id())
             .cloned()
             .ok_or_else(|| {
-                tantivy::TantivyError::InternalError(format!("no facet table for segment {ord}"))
+                TantivyError::InternalError(format!(
+                    "the facet table has no segment {} at {ord}",
+                    reader.segment_id().short_uuid_string()
+                ))
             })?;
         let counts = segment
             .facets
@@ -166,7 +186,9 @@ impl SegmentCollector for SegmentFacetCounter {
                 .collect();
             let mut counted = ords.iter().map(|&ord| counts[ord as usize]);
             let mut values = BTreeMap::new();
-            let read = facet
+            // An unreadable dictionary block costs the values from it on
+            // (those read are right), not the search.
+            let _unreadable = facet
                 .column
                 .dictionary()
                 .sorted_ords_to_term_cb(&ords, |term| {
@@ -175,10 +197,6 @@ impl SegmentCollector for SegmentFacetCounter {
                         values.insert(value.to_string(), count);
                     }
                 });
-            if read.is_err() {
-                // An unreadable dictionary costs its facet's counts, not the search.
-                values.clear();
-            }
             facets.0.insert(facet.field.name.to_string(), values);
         }
         facets
