@@ -130,7 +130,7 @@ pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
     chunks.push(Chunk {
         article: record.id.to_string(),
         section: None,
-        text: plain_punctuation(&cut(&article, budget)).into_owned(),
+        text: plain(cut(&article, budget)),
     });
     for (i, section) in sections.iter().enumerate() {
         // A chunk takes at most `budget` characters of at most 4 bytes.
@@ -149,10 +149,18 @@ pub fn chunks(record: &HitRecord<'_>, language: Language) -> Vec<Chunk> {
         chunks.push(Chunk {
             article: record.id.to_string(),
             section: Some(i as u16),
-            text: plain_punctuation(&text).into_owned(),
+            text: plain(text),
         });
     }
     chunks
+}
+
+/// `text` with [`plain_punctuation`], copied only when that changes it.
+fn plain(text: String) -> String {
+    match plain_punctuation(&text) {
+        std::borrow::Cow::Owned(plain) => plain,
+        std::borrow::Cow::Borrowed(_) => text,
+    }
 }
 
 /// `text` cut to at most `chars` characters, at a space when one is near,
