@@ -142,6 +142,36 @@ pub(crate) fn lindera_details<'a>(
     }
 }
 
+/// Unmaps the pages of an embedded dictionary's `data` that a one-time walk
+/// touched, so that they stop counting in the process's resident memory;
+/// a later read maps again, from the page cache, the pages it needs.
+///
+/// Only for bytes baked into the binary (`Data::Static`): those live in a
+/// read-only, file-backed mapping, where `MADV_DONTNEED` drops page-table
+/// entries and never data. Bytes on the heap (`Data::Vec`) or in a mapped
+/// file are left alone. Pages are taken whole, within `data`'s bounds.
+pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
+    #[cfg(target_os = "linux")]
+    if let lindera_dictionary::util::Data::Static(bytes) = data {
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let start = (bytes.as_ptr() as usize).next_multiple_of(page);
+        let end = (bytes.as_ptr() as usize + bytes.len()) / page * page;
+        if end > start {
+            // SAFETY: [start, end) lies within a `&'static [u8]` embedded in
+            // the binary's read-only file mapping: nothing writes it, so
+            // dropping its page-table entries loses nothing, and a later
+            // read faults the same bytes in again from the file.
+            let refused = unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED)
+            };
+            if refused != 0 {
+                tracing::debug!("the dictionary's pages could not be released");
+            }
+        }
+    }
+}
+
 /// Loads the dictionaries of `language` now rather than on first use.
 pub fn preload(language: Language) {
     match language.spec().segmentation {
@@ -149,5 +179,28 @@ pub fn preload(language: Language) {
         Segmentation::Korean => korean::preload(),
         Segmentation::Chinese => chinese::preload(),
         Segmentation::Words => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lindera_dictionary::util::Data;
+
+    /// Bytes in the binary's read-only data, spanning several pages.
+    static EMBEDDED: [u8; 5 * 4096 + 123] = [7; 5 * 4096 + 123];
+
+    #[test]
+    fn released_pages_read_the_same_bytes_again() {
+        assert!(EMBEDDED.iter().all(|&b| b == 7));
+        super::release_touched_pages(&Data::Static(&EMBEDDED));
+        assert!(EMBEDDED.iter().all(|&b| b == 7));
+    }
+
+    #[test]
+    fn heap_bytes_are_never_released() {
+        // On the heap, MADV_DONTNEED would zero the pages: they must be left alone.
+        let heap = Data::Vec(vec![9u8; 8 * 4096]);
+        super::release_touched_pages(&heap);
+        assert!(heap.iter().all(|&b| b == 9));
     }
 }
