@@ -266,17 +266,16 @@ impl CoverageWeight {
                     continue;
                 };
                 let group = group.index();
-                let mut scorer = weight.scorer(reader, 1.0)?;
-                let mut doc = scorer.doc();
-                while doc != TERMINATED {
+                // The clause's own loop over its postings (a term clause
+                // walks them without a dynamic call per document).
+                weight.for_each(reader, &mut |doc, score| {
                     let d = doc as usize;
                     if matched[d] == [0; GroupId::COUNT] {
                         touched.push(doc);
                     }
-                    sums[d][group] += scorer.score();
+                    sums[d][group] += score;
                     matched[d][group] |= 1 << concept;
-                    doc = scorer.advance();
-                }
+                })?;
             }
             touched.sort_unstable();
             let mut scores: Vec<(DocId, Score)> = Vec::with_capacity(touched.len());

@@ -26,6 +26,7 @@ pub mod run;
 pub mod semantic;
 pub mod snippet;
 pub mod suggest;
+pub mod term_clause;
 pub mod types;
 
 use std::collections::BTreeMap;

@@ -27,6 +27,7 @@ use super::analyzers::QueryAnalyzers;
 use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, GroupId, MAX_CONCEPTS};
 use super::expand;
 use super::snippet::Highlighter;
+use super::term_clause::TermClause;
 
 /// Weights of the ranking function. Defaults were tuned on the dev set
 /// (`kensaku eval`, see BENCHMARKS.md); `kensaku eval --ranking '{...}'`
@@ -678,17 +679,13 @@ fn push_term_clause(
     group: GroupId,
     concept: usize,
 ) -> tantivy::Result<()> {
-    if dfs.get(field, term)? == 0 {
+    let doc_freq = dfs.get(field, term)?;
+    if doc_freq == 0 {
         return Ok(());
     }
     let term = Term::from_field_text(field, term);
-    let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
     clauses.push(Clause {
-        query: if boost == 1.0 {
-            query
-        } else {
-            Box::new(BoostQuery::new(query, boost))
-        },
+        query: Box::new(TermClause::new(term, doc_freq, boost)),
         kind: ClauseKind::Concept { group, concept },
     });
     Ok(())

@@ -1,0 +1,240 @@
+//! The coverage query's most common clause: one term in one field, scored
+//! by BM25 and boosted.
+//!
+//! `BoostQuery(TermQuery)` scores the same, but for every clause of every
+//! search it asks the statistics for the term's document frequency again
+//! (planning has just looked it up), builds the idf's explanation (three
+//! strings, cloned again when the boost is applied) and wraps the weight
+//! and each scorer in a boost layer. [`TermClause`] takes the frequency
+//! from planning and folds the boost into tantivy's own [`TermWeight`].
+//!
+//! Invariant: with the statistics planning used (the plan's
+//! [`super::plan::TermStats`] and the same searcher), a clause scores every
+//! document to the bit as `BoostQuery::new(TermQuery::new(term,
+//! WithFreqs), boost)` does: the same idf, average field length and
+//! `weight × boost` multiplication, in the same order.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{
+    Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+
+/// A term of one field with its document frequency over the searcher and
+/// a boost.
+#[derive(Debug, Clone)]
+pub struct TermClause {
+    term: Term,
+    doc_freq: u64,
+    boost: Score,
+}
+
+impl TermClause {
+    /// `doc_freq` must be the term's frequency over the searcher the
+    /// clause will score with (what its statistics provider would say).
+    pub fn new(term: Term, doc_freq: u64, boost: Score) -> TermClause {
+        TermClause {
+            term,
+            doc_freq,
+            boost,
+        }
+    }
+}
+
+impl Query for TermClause {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let EnableScoring::Enabled {
+            statistics_provider,
+            ..
+        } = enable_scoring
+        else {
+            // Matching only: tantivy's own term query.
+            return TermQuery::new(self.term.clone(), IndexRecordOption::WithFreqs)
+                .weight(enable_scoring);
+        };
+        // As `Bm25Weight::for_terms` computes them for one term; the boost
+        // as `BoostWeight` then `TermWeight` apply it (`boost_by`).
+        let total_num_tokens = statistics_provider.total_num_tokens(self.term.field())?;
+        let total_num_docs = statistics_provider.total_num_docs()?;
+        let average_fieldnorm = total_num_tokens as Score / total_num_docs as Score;
+        let similarity = Bm25Weight::for_one_term_without_explain(
+            self.doc_freq,
+            total_num_docs,
+            average_fieldnorm,
+        )
+        .boost_by(self.boost);
+        Ok(Box::new(TermClauseWeight {
+            term: self.term.clone(),
+            similarity,
+        }))
+    }
+}
+
+/// [`TermClause`]'s weight: tantivy's term scorer over the boosted BM25.
+struct TermClauseWeight {
+    term: Term,
+    similarity: Bm25Weight,
+}
+
+impl TermClauseWeight {
+    /// The term's scorer in `reader`; `None` when the segment lacks it.
+    fn term_scorer(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Option<TermClauseScorer>> {
+        let field = self.term.field();
+        let inverted = reader.inverted_index(field)?;
+        let Some(info) = inverted.get_term_info(&self.term)? else {
+            return Ok(None);
+        };
+        let postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        let fieldnorms = match reader.fieldnorms_readers().get_field(field)? {
+            Some(fieldnorms) => fieldnorms,
+            None => FieldNormReader::constant(reader.max_doc(), 1),
+        };
+        Ok(Some(TermClauseScorer {
+            postings,
+            fieldnorms,
+            similarity: self.similarity.boost_by(boost),
+        }))
+    }
+}
+
+impl Weight for TermClauseWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.term_scorer(reader, boost)? {
+            Some(scorer) => Box::new(scorer),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let scorer = self.term_scorer(reader, 1.0)?;
+        let Some(mut scorer) = scorer.filter(|s| s.doc() <= doc) else {
+            return Err(does_not_match(doc));
+        };
+        if scorer.seek(doc) != doc {
+            return Err(does_not_match(doc));
+        }
+        let fieldnorm_id = scorer.fieldnorms.fieldnorm_id(doc);
+        let mut explanation = scorer
+            .similarity
+            .explain(fieldnorm_id, scorer.postings.term_freq());
+        explanation.add_context(format!("Term={:?}", self.term));
+        Ok(explanation)
+    }
+
+    /// The postings walked with the concrete scorer: one dynamic call per
+    /// document (the callback), not three.
+    fn for_each(
+        &self,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score),
+    ) -> tantivy::Result<()> {
+        if let Some(mut scorer) = self.term_scorer(reader, 1.0)? {
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                callback(doc, scorer.score());
+                doc = scorer.advance();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// tantivy's `TermScorer` (not public): a posting list scored by BM25 with
+/// the document's field length.
+struct TermClauseScorer {
+    postings: SegmentPostings,
+    fieldnorms: FieldNormReader,
+    similarity: Bm25Weight,
+}
+
+impl DocSet for TermClauseScorer {
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        self.postings.advance()
+    }
+
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.postings.seek(target)
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.postings.size_hint()
+    }
+}
+
+impl Scorer for TermClauseScorer {
+    #[inline]
+    fn score(&mut self) -> Score {
+        let fieldnorm_id = self.fieldnorms.fieldnorm_id(self.postings.doc());
+        self.similarity
+            .score(fieldnorm_id, self.postings.term_freq())
+    }
+}
+
+fn does_not_match(doc: DocId) -> TantivyError {
+    TantivyError::InvalidArgument(format!("Document #({doc}) does not match"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::BoostQuery;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, IndexWriter, doc};
+
+    /// Every document's score, bit for bit, against tantivy's own boosted
+    /// term query, for several boosts.
+    #[test]
+    fn scores_as_a_boosted_term_query_does() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            "invoice",
+            "download the invoice as a file",
+            "invoice invoice invoice, the monthly invoice for a long period of billing",
+            "nothing to see here",
+            "a longer text about invoices and the invoice of the month, with more words",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            writer.add_document(doc!(body => *text)).unwrap();
+            if i == 2 {
+                // Two segments: statistics over both.
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = Term::from_field_text(body, "invoice");
+        let doc_freq = searcher.doc_freq(&term).unwrap();
+        for boost in [1.0, 0.35, 2.5, 1.0 / 3.0] {
+            let ours = TermClause::new(term.clone(), doc_freq, boost);
+            let theirs = BoostQuery::new(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                boost,
+            );
+            let top = TopDocs::with_limit(10).order_by_score();
+            let a = searcher.search(&ours, &top).unwrap();
+            let b = searcher.search(&theirs, &top).unwrap();
+            assert_eq!(a.len(), 4);
+            let bits = |v: &[(Score, tantivy::DocAddress)]| {
+                v.iter().map(|(s, d)| (s.to_bits(), *d)).collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&a), bits(&b), "boost {boost}");
+        }
+    }
+}
