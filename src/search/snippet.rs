@@ -49,7 +49,7 @@ pub struct Snippet {
 }
 
 /// A matched token range in the body.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
     start: usize,
     end: usize,
@@ -176,26 +176,37 @@ pub fn snippet(
 /// for a long article are many pages of memory; [`snippet`] checks the
 /// marks of the region it reads.
 fn find_marks(body: &[u8], termvec: &[u8], highlight: &Highlighter) -> Vec<Mark> {
-    let mut marks: Vec<Mark> = Vec::new();
-    for &(hash, concept) in &highlight.terms {
+    // (start, end last, the term's rank in `highlight`, concept): the rank
+    // orders two terms' marks of the same span as the terms are listed, so
+    // an unstable sort (cheaper) orders them as a stable one would —
+    // within a term, occurrences start apart.
+    let mut found: Vec<(usize, std::cmp::Reverse<usize>, usize, usize)> = Vec::new();
+    for (rank, &(hash, concept)) in highlight.terms.iter().enumerate() {
         for occurrence in TermVector::occurrences(termvec, hash) {
             let (start, end) = (occurrence.start as usize, occurrence.end as usize);
             if start < end && end <= body.len() {
-                marks.push(Mark {
-                    start,
-                    end,
-                    concept,
-                });
+                found.push((start, std::cmp::Reverse(end), rank, concept));
             }
         }
     }
-    marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    merge_overlapping(marks)
+    found.sort_unstable();
+    let marks = found.len();
+    merge_overlapping(
+        found
+            .into_iter()
+            .map(|(start, std::cmp::Reverse(end), _, concept)| Mark {
+                start,
+                end,
+                concept,
+            }),
+        marks,
+    )
 }
 
-/// Merges overlapping marks (a compound and its parts) into one.
-fn merge_overlapping(marks: Vec<Mark>) -> Vec<Mark> {
-    let mut merged: Vec<Mark> = Vec::with_capacity(marks.len());
+/// Merges overlapping marks (a compound and its parts), sorted by start
+/// (the longer first), into one.
+fn merge_overlapping(marks: impl IntoIterator<Item = Mark>, count: usize) -> Vec<Mark> {
+    let mut merged: Vec<Mark> = Vec::with_capacity(count);
     for mark in marks {
         match merged.last_mut() {
             // Overlapping (a compound and its parts) or touching (adjacent
@@ -453,7 +464,8 @@ pub fn marked(
         })
         .collect();
     marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    let marks = merge_overlapping(marks);
+    let count = marks.len();
+    let marks = merge_overlapping(marks, count);
     let (start, end) = match best_window(text.as_bytes(), &marks, concept_weights, shape.chars) {
         Some((first, last)) => cut(text, &marks, first, last, shape),
         None => cut(text, &[], 0, 0, shape),
@@ -490,6 +502,71 @@ mod tests {
 
     fn highlight(terms: &[&str]) -> Highlighter {
         Highlighter::new(terms.iter().enumerate().map(|(i, t)| (term_hash(t), i)))
+    }
+
+    /// The marks as a stable sort of every term's occurrences (in the
+    /// highlighter's order) finds them: what `find_marks` did before its
+    /// unstable sort.
+    fn marks_by_stable_sort(body: &str, termvec: &[u8], highlight: &Highlighter) -> Vec<Mark> {
+        let mut marks = Vec::new();
+        for &(hash, concept) in &highlight.terms {
+            for o in TermVector::occurrences(termvec, hash) {
+                let (start, end) = (o.start as usize, o.end as usize);
+                if start < end && end <= body.len() {
+                    marks.push(Mark {
+                        start,
+                        end,
+                        concept,
+                    });
+                }
+            }
+        }
+        marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+        let count = marks.len();
+        merge_overlapping(marks, count)
+    }
+
+    #[test]
+    fn marks_are_those_of_a_stable_sort() {
+        // Terms whose spans coincide (the same text under two concepts),
+        // nest (a compound and its parts) and touch.
+        let body = "invoice invoices billing invoicebilling billing invoice billinginvoice";
+        let terms = [
+            "invoice",
+            "invoices",
+            "billing",
+            "invoicebilling",
+            "bill",
+            "voice",
+        ];
+        let mut tokens = Vec::new();
+        for term in terms {
+            let mut from = 0;
+            while let Some(i) = body[from..].find(term) {
+                tokens.push((term.to_string(), from + i, from + i + term.len()));
+                from += i + 1;
+            }
+        }
+        // The same span under another term of another concept.
+        tokens.push(("facture".to_string(), 0, 7));
+        tokens.sort_by_key(|t| t.1);
+        let termvec = TermVector::encode(tokens.iter().map(|(t, s, e)| (t.as_str(), *s, *e)));
+        for concepts in [
+            [0, 1, 2, 3, 4, 5, 6],
+            [6, 5, 4, 3, 2, 1, 0],
+            [1, 1, 0, 0, 2, 2, 3],
+        ] {
+            let highlight = Highlighter::new(
+                terms
+                    .iter()
+                    .chain(&["facture"])
+                    .zip(concepts)
+                    .map(|(t, c)| (term_hash(t), c)),
+            );
+            let found = find_marks(body.as_bytes(), &termvec, &highlight);
+            assert!(!found.is_empty());
+            assert_eq!(found, marks_by_stable_sort(body, &termvec, &highlight));
+        }
     }
 
     #[test]
