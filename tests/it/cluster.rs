@@ -149,15 +149,31 @@ fn replicas_behind_nginx_share_analytics_and_meaning() {
     let lb = common::nginx::Nginx::start(&nginx, &tmp.path().join("nginx"), &upstreams);
     let base = lb.base.as_str();
 
-    // Meaning in the cluster: every replica embeds queries.
+    // Meaning in the cluster: every replica embeds queries. A model slowed
+    // by a loaded machine (the tests run side by side) may miss a query's
+    // deadline: that search answers lexically, as designed, having tried —
+    // it is asked again, twice at most. A replica without an embedder never
+    // says it waited for one.
     for _ in 0..3 {
-        let body = search(
-            base,
-            &[
-                ("q", "how do I find what readers searched"),
-                ("locale", "en-us"),
-            ],
-        );
+        let ask = || {
+            search(
+                base,
+                &[
+                    ("q", "how do I find what readers searched"),
+                    ("locale", "en-us"),
+                ],
+            )
+        };
+        let mut body = ask();
+        for _ in 0..2 {
+            let waited = body["semantic"]["unavailable"]
+                .as_str()
+                .is_some_and(|why| why.contains("did not answer within"));
+            if body["semantic"]["used"] == true || !waited {
+                break;
+            }
+            body = ask();
+        }
         assert_eq!(body["semantic"]["used"], true, "{}", body["semantic"]);
     }
 
