@@ -146,10 +146,11 @@ pub(crate) fn lindera_details<'a>(
 /// touched, so that they stop counting in the process's resident memory;
 /// a later read maps again, from the page cache, the pages it needs.
 ///
-/// Only for bytes baked into the binary (`Data::Static`): those live in a
-/// read-only, file-backed mapping, where `MADV_DONTNEED` drops page-table
-/// entries and never data. Bytes on the heap (`Data::Vec`) or in a mapped
-/// file are left alone. Pages are taken whole, within `data`'s bounds.
+/// Only for bytes baked into the binary (`Data::Static`, and checked to lie
+/// in one read-only mapping of a file): there `MADV_DONTNEED` drops
+/// page-table entries and never data. Anywhere else (the heap, a leaked
+/// buffer, writable data) it would zero or revert the bytes: those are left
+/// alone. Pages are taken whole, within `data`'s bounds.
 pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
     #[cfg(target_os = "linux")]
     if let lindera_dictionary::util::Data::Static(bytes) = data {
@@ -157,7 +158,7 @@ pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
         let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
         let start = (bytes.as_ptr() as usize).next_multiple_of(page);
         let end = (bytes.as_ptr() as usize + bytes.len()) / page * page;
-        if end > start {
+        if end > start && in_read_only_file_mapping(start, end) {
             // SAFETY: [start, end) lies within a `&'static [u8]` embedded in
             // the binary's read-only file mapping: nothing writes it, so
             // dropping its page-table entries loses nothing, and a later
@@ -170,6 +171,32 @@ pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
             }
         }
     }
+}
+
+/// Whether `[start, end)` lies within one read-only mapping of a file
+/// (`/proc/self/maps`): the binary's own read-only data, not the heap.
+#[cfg(target_os = "linux")]
+fn in_read_only_file_mapping(start: usize, end: usize) -> bool {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return false;
+    };
+    maps.lines().any(|line| {
+        // `lo-hi perms offset dev inode [path]`
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(range), Some(perms), Some(inode)) =
+            (fields.first(), fields.get(1), fields.get(4))
+        else {
+            return false;
+        };
+        let Some((lo, hi)) = range.split_once('-') else {
+            return false;
+        };
+        let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
+        else {
+            return false;
+        };
+        lo <= start && end <= hi && perms.starts_with('r') && !perms.contains('w') && *inode != "0"
+    })
 }
 
 /// Loads the dictionaries of `language` now rather than on first use.
@@ -189,18 +216,38 @@ mod tests {
     /// Bytes in the binary's read-only data, spanning several pages.
     static EMBEDDED: [u8; 5 * 4096 + 123] = [7; 5 * 4096 + 123];
 
+    /// Whether the page holding `address` is mapped (`/proc/self/pagemap`,
+    /// bit 63; readable without privileges).
+    fn mapped(address: usize) -> bool {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut pagemap = std::fs::File::open("/proc/self/pagemap").unwrap();
+        pagemap
+            .seek(SeekFrom::Start((address / 4096 * 8) as u64))
+            .unwrap();
+        let mut entry = [0u8; 8];
+        pagemap.read_exact(&mut entry).unwrap();
+        u64::from_le_bytes(entry) >> 63 == 1
+    }
+
     #[test]
-    fn released_pages_read_the_same_bytes_again() {
+    fn released_pages_are_unmapped_and_read_the_same_bytes_again() {
         assert!(EMBEDDED.iter().all(|&b| b == 7));
+        let inner = (EMBEDDED.as_ptr() as usize).next_multiple_of(4096) + 4096;
+        assert!(mapped(inner));
         super::release_touched_pages(&Data::Static(&EMBEDDED));
+        assert!(!mapped(inner), "the page is still mapped");
         assert!(EMBEDDED.iter().all(|&b| b == 7));
     }
 
     #[test]
-    fn heap_bytes_are_never_released() {
-        // On the heap, MADV_DONTNEED would zero the pages: they must be left alone.
+    fn bytes_outside_the_binary_are_never_released() {
+        // On the heap, MADV_DONTNEED would zero the pages: whether they are
+        // owned or leaked into a `'static` slice, they are left alone.
         let heap = Data::Vec(vec![9u8; 8 * 4096]);
         super::release_touched_pages(&heap);
         assert!(heap.iter().all(|&b| b == 9));
+        let leaked: &'static [u8] = Box::leak(vec![9u8; 8 * 4096].into_boxed_slice());
+        super::release_touched_pages(&Data::Static(leaked));
+        assert!(leaked.iter().all(|&b| b == 9));
     }
 }
