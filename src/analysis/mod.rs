@@ -146,11 +146,13 @@ pub(crate) fn lindera_details<'a>(
 /// touched, so that they stop counting in the process's resident memory;
 /// a later read maps again, from the page cache, the pages it needs.
 ///
-/// Only for bytes baked into the binary (`Data::Static`, and checked to lie
-/// in one read-only mapping of a file): there `MADV_DONTNEED` drops
-/// page-table entries and never data. Anywhere else (the heap, a leaked
-/// buffer, writable data) it would zero or revert the bytes: those are left
-/// alone. Pages are taken whole, within `data`'s bounds.
+/// Only for bytes baked into the binary: `Data::Static`, checked to lie in
+/// one read-only mapping of the executable's own file (`include_bytes!`
+/// data in `.rodata`, never written, not even by relocations). There
+/// `MADV_DONTNEED` drops page-table entries and the bytes read back are
+/// the file's, the same. Anywhere else it could zero bytes (the heap, a
+/// leaked buffer) or revert written ones (writable or relocated data):
+/// those are left alone. Pages are taken whole, within `data`'s bounds.
 pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
     #[cfg(target_os = "linux")]
     if let lindera_dictionary::util::Data::Static(bytes) = data {
@@ -173,21 +175,23 @@ pub(crate) fn release_touched_pages(data: &lindera_dictionary::util::Data) {
     }
 }
 
-/// Whether `[start, end)` lies within one read-only mapping of a file
-/// (`/proc/self/maps`): the binary's own read-only data, not the heap.
+/// Whether `[start, end)` lies within one read-only mapping of the
+/// executable's file (`/proc/self/maps`).
 #[cfg(target_os = "linux")]
 fn in_read_only_file_mapping(start: usize, end: usize) -> bool {
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+    let (Ok(exe), Ok(maps)) = (
+        std::env::current_exe(),
+        std::fs::read_to_string("/proc/self/maps"),
+    ) else {
         return false;
     };
     maps.lines().any(|line| {
-        // `lo-hi perms offset dev inode [path]`
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (Some(range), Some(perms), Some(inode)) =
-            (fields.first(), fields.get(1), fields.get(4))
-        else {
+        // `lo-hi perms offset dev inode path`
+        let mut fields = line.splitn(6, char::is_whitespace);
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
             return false;
         };
+        let path = fields.nth(3).map(str::trim_start);
         let Some((lo, hi)) = range.split_once('-') else {
             return false;
         };
@@ -195,7 +199,11 @@ fn in_read_only_file_mapping(start: usize, end: usize) -> bool {
         else {
             return false;
         };
-        lo <= start && end <= hi && perms.starts_with('r') && !perms.contains('w') && *inode != "0"
+        lo <= start
+            && end <= hi
+            && perms.starts_with('r')
+            && !perms.contains('w')
+            && path.is_some_and(|p| std::path::Path::new(p) == exe)
     })
 }
 
@@ -213,8 +221,14 @@ pub fn preload(language: Language) {
 mod tests {
     use lindera_dictionary::util::Data;
 
-    /// Bytes in the binary's read-only data, spanning several pages.
-    static EMBEDDED: [u8; 5 * 4096 + 123] = [7; 5 * 4096 + 123];
+    /// Bytes in the binary's read-only data, spanning whole pages of any
+    /// size up to 64 KiB.
+    static EMBEDDED: [u8; 4 * 65536 + 123] = [7; 4 * 65536 + 123];
+
+    fn page_size() -> usize {
+        // SAFETY: sysconf has no preconditions.
+        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap()
+    }
 
     /// Whether the page holding `address` is mapped (`/proc/self/pagemap`,
     /// bit 63; readable without privileges).
@@ -222,32 +236,35 @@ mod tests {
         use std::io::{Read, Seek, SeekFrom};
         let mut pagemap = std::fs::File::open("/proc/self/pagemap").unwrap();
         pagemap
-            .seek(SeekFrom::Start((address / 4096 * 8) as u64))
+            .seek(SeekFrom::Start((address / page_size() * 8) as u64))
             .unwrap();
         let mut entry = [0u8; 8];
         pagemap.read_exact(&mut entry).unwrap();
         u64::from_le_bytes(entry) >> 63 == 1
     }
 
+    /// Every byte is `value`, read from memory (not folded from the
+    /// constant).
+    fn all(bytes: &[u8], value: u8) -> bool {
+        std::hint::black_box(bytes).iter().all(|&b| b == value)
+    }
+
     #[test]
     fn released_pages_are_unmapped_and_read_the_same_bytes_again() {
-        assert!(EMBEDDED.iter().all(|&b| b == 7));
-        let inner = (EMBEDDED.as_ptr() as usize).next_multiple_of(4096) + 4096;
+        assert!(all(&EMBEDDED, 7));
+        let inner = (EMBEDDED.as_ptr() as usize).next_multiple_of(page_size());
         assert!(mapped(inner));
         super::release_touched_pages(&Data::Static(&EMBEDDED));
         assert!(!mapped(inner), "the page is still mapped");
-        assert!(EMBEDDED.iter().all(|&b| b == 7));
+        assert!(all(&EMBEDDED, 7));
     }
 
     #[test]
     fn bytes_outside_the_binary_are_never_released() {
-        // On the heap, MADV_DONTNEED would zero the pages: whether they are
-        // owned or leaked into a `'static` slice, they are left alone.
-        let heap = Data::Vec(vec![9u8; 8 * 4096]);
-        super::release_touched_pages(&heap);
-        assert!(heap.iter().all(|&b| b == 9));
-        let leaked: &'static [u8] = Box::leak(vec![9u8; 8 * 4096].into_boxed_slice());
+        // On the heap, MADV_DONTNEED would zero the pages: leaked into a
+        // `'static` slice, they are still left alone.
+        let leaked: &'static [u8] = Box::leak(vec![9u8; 4 * 65536].into_boxed_slice());
         super::release_touched_pages(&Data::Static(leaked));
-        assert!(leaked.iter().all(|&b| b == 9));
+        assert!(all(leaked, 9));
     }
 }

@@ -235,6 +235,23 @@ mod tests {
                 v.iter().map(|(s, d)| (s.to_bits(), *d)).collect::<Vec<_>>()
             };
             assert_eq!(bits(&a), bits(&b), "boost {boost}");
+            // The loop coverage scoring runs: every matching document, in
+            // order, with the same scores.
+            let walk = |query: &dyn Query| {
+                let weight = query
+                    .weight(EnableScoring::enabled_from_searcher(&searcher))
+                    .unwrap();
+                let mut seen = Vec::new();
+                for segment in searcher.segment_readers() {
+                    weight
+                        .for_each(segment, &mut |doc, score| seen.push((doc, score.to_bits())))
+                        .unwrap();
+                }
+                seen
+            };
+            let walked = walk(&ours);
+            assert_eq!(walked.len(), 4);
+            assert_eq!(walked, walk(&theirs), "boost {boost}");
         }
     }
 }
