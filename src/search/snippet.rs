@@ -190,7 +190,6 @@ fn find_marks(body: &[u8], termvec: &[u8], highlight: &Highlighter) -> Vec<Mark>
         }
     }
     found.sort_unstable();
-    let marks = found.len();
     merge_overlapping(
         found
             .into_iter()
@@ -199,14 +198,18 @@ fn find_marks(body: &[u8], termvec: &[u8], highlight: &Highlighter) -> Vec<Mark>
                 end,
                 concept,
             }),
-        marks,
     )
 }
 
 /// Merges overlapping marks (a compound and its parts), sorted by start
 /// (the longer first), into one.
-fn merge_overlapping(marks: impl IntoIterator<Item = Mark>, count: usize) -> Vec<Mark> {
-    let mut merged: Vec<Mark> = Vec::with_capacity(count);
+fn merge_overlapping<I>(marks: I) -> Vec<Mark>
+where
+    I: IntoIterator<Item = Mark>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let marks = marks.into_iter();
+    let mut merged: Vec<Mark> = Vec::with_capacity(marks.len());
     for mark in marks {
         match merged.last_mut() {
             // Overlapping (a compound and its parts) or touching (adjacent
@@ -464,8 +467,7 @@ pub fn marked(
         })
         .collect();
     marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-    let count = marks.len();
-    let marks = merge_overlapping(marks, count);
+    let marks = merge_overlapping(marks);
     let (start, end) = match best_window(text.as_bytes(), &marks, concept_weights, shape.chars) {
         Some((first, last)) => cut(text, &marks, first, last, shape),
         None => cut(text, &[], 0, 0, shape),
@@ -522,8 +524,7 @@ mod tests {
             }
         }
         marks.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
-        let count = marks.len();
-        merge_overlapping(marks, count)
+        merge_overlapping(marks)
     }
 
     #[test]
