@@ -171,9 +171,7 @@ impl HitStore {
         if at < HEADER.len() {
             return None;
         }
-        fn text(slice: &[u8]) -> Option<&str> {
-            std::str::from_utf8(slice).ok()
-        }
+        let text = utf8;
         let id = text(varint::get_bytes(bytes, &mut at)?)?;
         let url = text(varint::get_bytes(bytes, &mut at)?)?;
         let title = text(varint::get_bytes(bytes, &mut at)?)?;
@@ -193,6 +191,15 @@ impl HitStore {
     }
 }
 
+/// `bytes` as text, when they are UTF-8.
+///
+/// Checked with SIMD (simdutf8, the same verdict as `std::str::from_utf8`):
+/// every hit of a search reads its short fields and its snippet's region
+/// through here, and the scalar check was 3–4 % of a search's instructions.
+pub fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// The longest valid UTF-8 text within `bytes[from..to]`, with `from` and
 /// `to` moved inward to character boundaries; and the byte offset it starts at.
 pub fn str_at(bytes: &[u8], from: usize, to: usize) -> (usize, &str) {
@@ -205,6 +212,11 @@ pub fn str_at(bytes: &[u8], from: usize, to: usize) -> (usize, &str) {
     while end > from && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
         end -= 1;
     }
+    if let Some(text) = utf8(&bytes[from..end]) {
+        return (from, text);
+    }
+    // Not valid throughout (a damaged record): the valid part before the
+    // first bad byte.
     match std::str::from_utf8(&bytes[from..end]) {
         Ok(text) => (from, text),
         Err(e) => (

@@ -27,7 +27,7 @@ pub fn term_hash(term: &str) -> u32 {
 }
 
 fn get_str<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a str> {
-    std::str::from_utf8(varint::get_bytes(bytes, at)?).ok()
+    super::hitstore::utf8(varint::get_bytes(bytes, at)?)
 }
 
 /// One occurrence of a term in the body.
