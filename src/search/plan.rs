@@ -27,7 +27,7 @@ use super::analyzers::QueryAnalyzers;
 use super::coverage::{Clause, ClauseKind, CoverageQuery, Group, GroupId, MAX_CONCEPTS};
 use super::expand;
 use super::snippet::Highlighter;
-use super::term_clause::TermClause;
+use super::term_clause::{SegmentTermInfos, TermClause};
 
 /// Weights of the ranking function. Defaults were tuned on the dev set
 /// (`kensaku eval`, see BENCHMARKS.md); `kensaku eval --ranking '{...}'`
@@ -187,20 +187,38 @@ pub struct Context<'a> {
 }
 
 /// Document frequencies of terms, by field: what a query's planning looked
-/// up in one locale index.
+/// up in one locale index, with each segment's dictionary entry (which the
+/// term's clause then reads its postings from, without a second lookup).
 #[derive(Debug, Clone, Default)]
 pub struct TermStats {
-    by_field: Vec<(Field, FxHashMap<String, u64>)>,
+    by_field: Vec<(Field, FxHashMap<String, Looked>)>,
+}
+
+/// One term's lookup: its document frequency over the searcher, the sum of
+/// its segments' entries.
+#[derive(Debug, Clone)]
+struct Looked {
+    doc_freq: u64,
+    segments: SegmentTermInfos,
 }
 
 impl TermStats {
     /// The document frequency of `term` in `field`, if it was looked up.
     pub fn get(&self, field: Field, term: &str) -> Option<u64> {
-        let (_, terms) = self.by_field.iter().find(|(f, _)| *f == field)?;
-        terms.get(term).copied()
+        self.looked(field, term).map(|l| l.doc_freq)
     }
 
-    fn insert(&mut self, field: Field, term: &str, df: u64) {
+    /// The dictionary entries of `term` in `field`, if it was looked up.
+    fn segments(&self, field: Field, term: &str) -> Option<SegmentTermInfos> {
+        self.looked(field, term).map(|l| l.segments.clone())
+    }
+
+    fn looked(&self, field: Field, term: &str) -> Option<&Looked> {
+        let (_, terms) = self.by_field.iter().find(|(f, _)| *f == field)?;
+        terms.get(term)
+    }
+
+    fn insert(&mut self, field: Field, term: &str, looked: Looked) {
         let slot = match self.by_field.iter().position(|(f, _)| *f == field) {
             Some(i) => i,
             None => {
@@ -208,7 +226,7 @@ impl TermStats {
                 self.by_field.len() - 1
             }
         };
-        self.by_field[slot].1.insert(term.to_string(), df);
+        self.by_field[slot].1.insert(term.to_string(), looked);
     }
 }
 
@@ -228,15 +246,46 @@ impl<'a> DocFreqs<'a> {
         }
     }
 
+    /// As `Searcher::doc_freq`: the sum over the segments' dictionaries,
+    /// whose entries are kept.
     fn get(&self, field: Field, term: &str) -> tantivy::Result<u64> {
         if let Some(df) = self.known.borrow().get(field, term) {
             return Ok(df);
         }
-        let df = self
+        let key = Term::from_field_text(field, term);
+        let mut failed = None;
+        // Collected straight into one allocation (a slice iterator's map).
+        let segments: SegmentTermInfos = self
             .searcher
-            .doc_freq(&Term::from_field_text(field, term))?;
-        self.known.borrow_mut().insert(field, term, df);
-        Ok(df)
+            .segment_readers()
+            .iter()
+            .map(|reader| {
+                let info = reader
+                    .inverted_index(field)
+                    .and_then(|inverted| Ok(inverted.get_term_info(&key)?));
+                let info = info.unwrap_or_else(|e| {
+                    failed = Some(e);
+                    None
+                });
+                (reader.segment_id(), info)
+            })
+            .collect();
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        let doc_freq = segments
+            .iter()
+            .filter_map(|(_, info)| info.as_ref())
+            .map(|info| u64::from(info.doc_freq))
+            .sum();
+        let looked = Looked { doc_freq, segments };
+        self.known.borrow_mut().insert(field, term, looked);
+        Ok(doc_freq)
+    }
+
+    /// The dictionary entries of a term [`DocFreqs::get`] looked up.
+    fn segments(&self, field: Field, term: &str) -> Option<SegmentTermInfos> {
+        self.known.borrow().segments(field, term)
     }
 
     /// Whether `term` was looked up and found in one of `fields` (no lookup).
@@ -397,7 +446,7 @@ pub fn plan_reading(
         scale: 1.0,
         concept_weights: concepts.iter().map(|c| c.weight).collect(),
     };
-    proximity_clauses(&concepts, ctx, &mut clauses);
+    proximity_clauses(&concepts, ctx, &dfs, &mut clauses)?;
     let english = english_group(text, ctx, &dfs, &mut analyzers.english, &mut clauses)?;
     let groups = [Some(localized), english];
     Ok(Plan {
@@ -600,7 +649,15 @@ fn concept_clauses(
 }
 
 /// Proximity of adjacent words, in the fields that record positions.
-fn proximity_clauses(concepts: &[Concept], ctx: &Context<'_>, clauses: &mut Vec<Clause>) {
+///
+/// No phrase is made in a field where one of its words does not occur: it
+/// would match nothing, and making its weight and scorer costs lookups.
+fn proximity_clauses(
+    concepts: &[Concept],
+    ctx: &Context<'_>,
+    dfs: &DocFreqs<'_>,
+    clauses: &mut Vec<Clause>,
+) -> tantivy::Result<()> {
     let ranking = ctx.ranking;
     for pair in concepts.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
@@ -609,6 +666,9 @@ fn proximity_clauses(concepts: &[Concept], ctx: &Context<'_>, clauses: &mut Vec<
         }
         let gap = b.position.saturating_sub(a.position).max(1);
         for (text_field, field) in ctx.fields.positioned() {
+            if dfs.get(field, &a.terms[0].0)? == 0 || dfs.get(field, &b.terms[0].0)? == 0 {
+                continue;
+            }
             let phrase = PhraseQuery::new_with_offset_and_slop(
                 vec![
                     (0, Term::from_field_text(field, &a.terms[0].0)),
@@ -625,6 +685,7 @@ fn proximity_clauses(concepts: &[Concept], ctx: &Context<'_>, clauses: &mut Vec<
             });
         }
     }
+    Ok(())
 }
 
 /// The English group: cross-language matches through the English originals
@@ -683,9 +744,10 @@ fn push_term_clause(
     if doc_freq == 0 {
         return Ok(());
     }
+    let segments = dfs.segments(field, term);
     let term = Term::from_field_text(field, term);
     clauses.push(Clause {
-        query: Box::new(TermClause::new(term, doc_freq, boost)),
+        query: Box::new(TermClause::new(term, doc_freq, boost).with_segments(segments)),
         kind: ClauseKind::Concept { group, concept },
     });
     Ok(())

@@ -8,19 +8,31 @@
 //! and each scorer in a boost layer. [`TermClause`] takes the frequency
 //! from planning and folds the boost into tantivy's own [`TermWeight`].
 //!
+//! Planning has also just found the term in each segment's dictionary: a
+//! clause given those entries ([`TermClause::with_segments`]) reads its
+//! postings from them instead of looking the term up again.
+//!
 //! Invariant: with the statistics planning used (the plan's
 //! [`super::plan::TermStats`] and the same searcher), a clause scores every
 //! document to the bit as `BoostQuery::new(TermQuery::new(term,
 //! WithFreqs), boost)` does: the same idf, average field length and
 //! `weight × boost` multiplication, in the same order.
 
+use std::sync::Arc;
+
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::index::SegmentId;
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{
     Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+
+/// A term's entry in the dictionary of each segment it was looked up in
+/// (`None`: the segment lacks the term). Segments are named by id, so an
+/// entry is only ever read in the segment it came from.
+pub type SegmentTermInfos = Arc<[(SegmentId, Option<TermInfo>)]>;
 
 /// A term of one field with its document frequency over the searcher and
 /// a boost.
@@ -29,6 +41,7 @@ pub struct TermClause {
     term: Term,
     doc_freq: u64,
     boost: Score,
+    segments: Option<SegmentTermInfos>,
 }
 
 impl TermClause {
@@ -39,7 +52,15 @@ impl TermClause {
             term,
             doc_freq,
             boost,
+            segments: None,
         }
+    }
+
+    /// The term's dictionary entries, as looked up in the segments (of
+    /// this term and field); a segment not among them is looked up.
+    pub fn with_segments(mut self, segments: Option<SegmentTermInfos>) -> TermClause {
+        self.segments = segments;
+        self
     }
 }
 
@@ -68,6 +89,7 @@ impl Query for TermClause {
         Ok(Box::new(TermClauseWeight {
             term: self.term.clone(),
             similarity,
+            segments: self.segments.clone(),
         }))
     }
 }
@@ -76,6 +98,7 @@ impl Query for TermClause {
 struct TermClauseWeight {
     term: Term,
     similarity: Bm25Weight,
+    segments: Option<SegmentTermInfos>,
 }
 
 impl TermClauseWeight {
@@ -87,10 +110,22 @@ impl TermClauseWeight {
     ) -> tantivy::Result<Option<TermClauseScorer>> {
         let field = self.term.field();
         let inverted = reader.inverted_index(field)?;
-        let Some(info) = inverted.get_term_info(&self.term)? else {
+        let known = self.segments.as_deref().and_then(|segments| {
+            let id = reader.segment_id();
+            segments.iter().find(|(s, _)| *s == id).map(|(_, i)| i)
+        });
+        let looked_up;
+        let info = match known {
+            Some(info) => info,
+            None => {
+                looked_up = inverted.get_term_info(&self.term)?;
+                &looked_up
+            }
+        };
+        let Some(info) = info else {
             return Ok(None);
         };
-        let postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        let postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         let fieldnorms = match reader.fieldnorms_readers().get_field(field)? {
             Some(fieldnorms) => fieldnorms,
             None => FieldNormReader::constant(reader.max_doc(), 1),
@@ -252,6 +287,29 @@ mod tests {
             let walked = walk(&ours);
             assert_eq!(walked.len(), 4);
             assert_eq!(walked, walk(&theirs), "boost {boost}");
+            // Given planning's dictionary entries: the same, read from them.
+            let entries = |term: &Term, ids: &dyn Fn(SegmentId) -> SegmentId| {
+                let segments: Vec<_> = searcher
+                    .segment_readers()
+                    .iter()
+                    .map(|r| {
+                        let info = r.inverted_index(body).unwrap().get_term_info(term);
+                        (ids(r.segment_id()), info.unwrap())
+                    })
+                    .collect();
+                Some(SegmentTermInfos::from(segments))
+            };
+            let planned = ours.clone().with_segments(entries(&term, &|id| id));
+            assert_eq!(walk(&planned), walked, "boost {boost}");
+            // Entries of other segments are not read: the term is looked up.
+            let foreign = entries(&Term::from_field_text(body, "the"), &|_| {
+                SegmentId::generate_random()
+            });
+            assert_eq!(walk(&ours.clone().with_segments(foreign)), walked);
+            // (They are read when the ids match: another term's entries
+            // give another walk.)
+            let wrong = entries(&Term::from_field_text(body, "the"), &|id| id);
+            assert_ne!(walk(&ours.clone().with_segments(wrong)), walked);
         }
     }
 }
