@@ -174,8 +174,20 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
+/// The snippet as HTML, written into a buffer of the thread, then handed to
+/// the serializer whole: `collect_str` escaped it for JSON one small piece
+/// at a time, through a formatter (1.6 % of the server's CPU under load).
 fn as_html<S: Serializer>(text: &Highlighted, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&crate::html::Html(text))
+    use std::fmt::Write as _;
+    thread_local! {
+        static HTML: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    HTML.with(|html| {
+        let mut html = html.borrow_mut();
+        html.clear();
+        let _ = write!(html, "{}", crate::html::Html(text));
+        serializer.serialize_str(&html)
+    })
 }
 
 /// Counts of matching articles per value of each facet

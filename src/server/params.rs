@@ -251,11 +251,15 @@ impl ToSchema for SearchParams {
 }
 
 /// A parameter's value as it arrives: JSON has numbers, query strings text.
+///
+/// Text is tried first: every value of a query string is text, and each
+/// variant tried before the one that fits builds an error message (no
+/// value fits both `Text` and `Number`, so the order changes no result).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Value {
-    Number(i64),
     Text(String),
+    Number(i64),
     Other(serde_json::Value),
 }
 
