@@ -41,10 +41,15 @@ pub struct Pins {
 /// The form a query is matched in: case-folded, whitespace collapsed, NFKC
 /// (so `Download  Invoice` and `ｄｏｗｎｌｏａｄ invoice` are one query).
 pub fn normalize_query(query: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    // NFKC leaves ASCII as it is: most queries need no normalization pass.
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+    // NFKC leaves ASCII as it is, and the quick check (a table lookup per
+    // character) tells most other queries are NFKC already: a
+    // normalization pass (decomposing and composing every character) was
+    // 1 % of the server's CPU, on every search recorded.
     let folded: String = if query.is_ascii() {
         query.to_ascii_lowercase()
+    } else if is_nfkc_quick(query.chars()) == IsNormalized::Yes {
+        query.to_lowercase()
     } else {
         query.nfkc().collect::<String>().to_lowercase()
     };
@@ -105,6 +110,27 @@ impl Pins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_are_folded_whatever_their_form() {
+        use unicode_normalization::UnicodeNormalization;
+        for (query, normalized) in [
+            ("  Download   INVOICE ", "download invoice"),
+            ("ＩＮＶＯＩＣＥ　請求書", "invoice 請求書"),
+            ("請求書 を ダウンロード", "請求書 を ダウンロード"),
+            ("ｾｷｭﾘﾃｨ", "セキュリティ"),
+            ("Cafe\u{301} Ünïcode", "café ünïcode"),
+            ("Rechnungs\u{AD}übersicht ÄNDERN", "rechnungs\u{AD}übersicht ändern"),
+        ] {
+            assert_eq!(normalize_query(query), normalized, "{query:?}");
+            // The same as normalizing every query in full.
+            let full: String = query.nfkc().collect::<String>().to_lowercase();
+            assert_eq!(
+                normalize_query(query),
+                full.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
 
     #[test]
     fn rules_match_normalized_queries() {
