@@ -615,12 +615,14 @@ impl Writer {
     fn flush(&mut self) {
         while !self.held.is_empty() && self.ensure_open() {
             let n = self.held.len().min(BATCH);
-            let batch: Vec<Event> = self.held.iter().take(n).cloned().collect();
+            // Written from where they are held (not copied): they stay held
+            // until the store took them.
+            let batch = &self.held.make_contiguous()[..n];
             let store = self.store.as_mut().expect("opened above");
-            match store.write(&batch) {
+            match store.write(batch) {
                 Ok(()) => {
+                    self.count_written(self.held.range(..n));
                     self.held.drain(..n);
-                    self.count_written(&batch);
                     self.recovered();
                 }
                 Err(error) => {
@@ -637,7 +639,8 @@ impl Writer {
         }
     }
 
-    fn count_written(&self, batch: &[Event]) {
+    fn count_written<'a>(&self, batch: impl ExactSizeIterator<Item = &'a Event>) {
+        let written = batch.len() as u64;
         let (mut searches, mut settles, mut clicks) = (0, 0, 0);
         for event in batch {
             match event {
@@ -652,9 +655,7 @@ impl Writer {
             .fetch_add(searches, Ordering::Relaxed);
         stats.settles_recorded.fetch_add(settles, Ordering::Relaxed);
         stats.clicks_recorded.fetch_add(clicks, Ordering::Relaxed);
-        stats
-            .pending
-            .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+        stats.pending.fetch_sub(written, Ordering::Relaxed);
     }
 
     fn count_dropped(&self, n: u64) {
