@@ -120,7 +120,10 @@ mod tests {
             ("請求書 を ダウンロード", "請求書 を ダウンロード"),
             ("ｾｷｭﾘﾃｨ", "セキュリティ"),
             ("Cafe\u{301} Ünïcode", "café ünïcode"),
-            ("Rechnungs\u{AD}übersicht ÄNDERN", "rechnungs\u{AD}übersicht ändern"),
+            (
+                "Rechnungs\u{AD}übersicht ÄNDERN",
+                "rechnungs\u{AD}übersicht ändern",
+            ),
         ] {
             assert_eq!(normalize_query(query), normalized, "{query:?}");
             // The same as normalizing every query in full.
