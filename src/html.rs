@@ -61,8 +61,13 @@ impl Highlighted {
     /// Escaped text with each highlight in `<mark>`…`</mark>`: no other markup.
     pub fn to_html(&self) -> String {
         let mut out = String::with_capacity(self.text.len() + 16 * self.marks.len());
-        let _ = fmt::Write::write_fmt(&mut out, format_args!("{}", Html(self)));
+        self.write_html(&mut out);
         out
+    }
+
+    /// Appends the text as HTML (escaped, the marks as `<mark>`) to `out`.
+    pub fn write_html(&self, out: &mut String) {
+        let _ = fmt::Write::write_fmt(out, format_args!("{}", Html(self)));
     }
 }
 
@@ -92,8 +97,8 @@ fn write_escaped(text: &str, out: &mut impl fmt::Write) -> fmt::Result {
     out.write_str(&text[run..])
 }
 
-/// A highlighted text as HTML, written straight into a formatter (a JSON
-/// serializer's string, without an intermediate `String`).
+/// A highlighted text as HTML, written into any formatter
+/// ([`Highlighted::write_html`] appends it to a string).
 pub struct Html<'a>(pub &'a Highlighted);
 
 impl fmt::Display for Html<'_> {

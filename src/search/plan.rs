@@ -195,11 +195,12 @@ pub struct TermStats {
 }
 
 /// One term's lookup: its document frequency over the searcher, the sum of
-/// its segments' entries.
+/// its segments' entries (kept only when it occurs: no clause reads them
+/// otherwise).
 #[derive(Debug, Clone)]
 struct Looked {
     doc_freq: u64,
-    segments: SegmentTermInfos,
+    segments: Option<SegmentTermInfos>,
 }
 
 impl TermStats {
@@ -210,7 +211,7 @@ impl TermStats {
 
     /// The dictionary entries of `term` in `field`, if it was looked up.
     fn segments(&self, field: Field, term: &str) -> Option<SegmentTermInfos> {
-        self.looked(field, term).map(|l| l.segments.clone())
+        self.looked(field, term).and_then(|l| l.segments.clone())
     }
 
     fn looked(&self, field: Field, term: &str) -> Option<&Looked> {
@@ -263,8 +264,10 @@ impl<'a> DocFreqs<'a> {
                 let info = reader
                     .inverted_index(field)
                     .and_then(|inverted| Ok(inverted.get_term_info(&key)?));
+                // The first error is the one returned, as tantivy's own
+                // lookup would.
                 let info = info.unwrap_or_else(|e| {
-                    failed = Some(e);
+                    failed.get_or_insert(e);
                     None
                 });
                 (reader.segment_id(), info)
@@ -278,7 +281,10 @@ impl<'a> DocFreqs<'a> {
             .filter_map(|(_, info)| info.as_ref())
             .map(|info| u64::from(info.doc_freq))
             .sum();
-        let looked = Looked { doc_freq, segments };
+        let looked = Looked {
+            doc_freq,
+            segments: (doc_freq > 0).then_some(segments),
+        };
         self.known.borrow_mut().insert(field, term, looked);
         Ok(doc_freq)
     }

@@ -31,7 +31,8 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Ter
 
 /// A term's entry in the dictionary of each segment it was looked up in
 /// (`None`: the segment lacks the term). Segments are named by id, so an
-/// entry is only ever read in the segment it came from.
+/// entry is only ever read in a segment of the same id: the same files,
+/// which never change (a generation cloned from another shares them).
 pub type SegmentTermInfos = Arc<[(SegmentId, Option<TermInfo>)]>;
 
 /// A term of one field with its document frequency over the searcher and
@@ -56,9 +57,10 @@ impl TermClause {
         }
     }
 
-    /// The term's dictionary entries, as looked up in the segments (of
-    /// this term and field); a segment not among them is looked up.
-    pub fn with_segments(mut self, segments: Option<SegmentTermInfos>) -> TermClause {
+    /// The term's dictionary entries, as planning looked them up in the
+    /// segments (of this very term and field: they are read unchecked); a
+    /// segment not among them is looked up.
+    pub(super) fn with_segments(mut self, segments: Option<SegmentTermInfos>) -> TermClause {
         self.segments = segments;
         self
     }

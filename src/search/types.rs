@@ -178,14 +178,13 @@ fn is_false(b: &bool) -> bool {
 /// the serializer whole: `collect_str` escaped it for JSON one small piece
 /// at a time, through a formatter (1.6 % of the server's CPU under load).
 fn as_html<S: Serializer>(text: &Highlighted, serializer: S) -> Result<S::Ok, S::Error> {
-    use std::fmt::Write as _;
     thread_local! {
         static HTML: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     HTML.with(|html| {
         let mut html = html.borrow_mut();
         html.clear();
-        let _ = write!(html, "{}", crate::html::Html(text));
+        text.write_html(&mut html);
         serializer.serialize_str(&html)
     })
 }
