@@ -34,8 +34,8 @@ PG_PORT=5499
 trap '"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PWD/$WORK/pg/data" -m fast stop > /dev/null' EXIT
 URL="postgres://kensaku@127.0.0.1:$PG_PORT/postgres"
 
-# `off-again`, last in each round: the same server as `off`, so that what a
-# round's order alone costs shows beside what analytics costs.
+# `off-again`: the same server as `off`, so that what the noise alone moves
+# shows beside what analytics costs (the order turns by one each round).
 SERVERS="${BASELINE:+old=$BASELINE }off=$KENSAKU sqlite=$KENSAKU postgres=$KENSAKU off-again=$KENSAKU" \
   FLAGS_off="--analytics off" FLAGS_off_again="--analytics off" FLAGS_postgres="--analytics-url $URL" \
   WORK="$WORK/http" KENSAKU="$KENSAKU" bash bench/http/throughput.sh

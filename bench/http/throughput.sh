@@ -13,8 +13,9 @@
 # starts by default (analytics on, into a folder
 # of its own) unless FLAGS_<name> says otherwise. Load: wrk, CONNECTIONS
 # connections (8), the judged queries of QUERIES (dev.jsonl: 160 lines, 8
-# locales mixed), each with its locale. Printed: a row per server and round,
-# then each server's RSS after the run.
+# locales mixed), each with its locale. The servers' order turns by one each
+# round. Printed: a row per server and round, then each server's RSS after
+# the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
@@ -98,7 +99,11 @@ for round in $(seq "$ROUNDS"); do
   printf '| %s | nginx floor | %s | 100 | %s | %s | %s |\n' "$round" "$floor_rps" \
     "$(echo "$floor" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')" "$(echo "$floor" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/')" \
     "$(echo "$floor" | sed 's/.*errors=\([0-9]*\).*/\1/')"
-  for name in "${names[@]}"; do
+  # Each round starts one server later, so that no server always runs
+  # first after nginx (the position alone moved a server by up to 10 %).
+  n=${#names[@]}
+  for k in $(seq 0 $((n - 1))); do
+    name=${names[$(( (k + round - 1) % n ))]}
     r=$(run "$DURATION" "${ports[$name]}")
     rps=$(echo "$r" | sed 's/.*rps=\([0-9.]*\).*/\1/')
     printf '| %s | %s | %s | %.2f | %s | %s | %s |\n' "$round" "$name" "$rps" \
