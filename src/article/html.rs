@@ -17,9 +17,11 @@
 //!   id as the markdown corpus's do;
 //! - **content**: the element marked `data-kensaku-body`, else the page's
 //!   `<main>` (its `<article>`, when it has one), `<article>` or
-//!   `[role=main]`; never navigation, headers, footers, asides, scripts,
-//!   hidden elements, `data-kensaku-ignore`, heading permalinks, callouts'
-//!   printed labels ("Note") or "edit this page" links;
+//!   `[role=main]`; never navigation, the site's banner (a `<header>`
+//!   outside sectioning content: an article's own is read), footers, asides, scripts,
+//!   hidden elements, `data-kensaku-ignore`, heading permalinks, the labels
+//!   themes print atop callouts ("Note") and code blocks ("sh"), "edit this
+//!   page" and "skip to content" links, or Sphinx's toctrees;
 //! - **title**: the content's `<h1>`, else `<title>` without the site's name;
 //!   **description**, **keywords** and the [metadata](super::meta) from
 //!   `<meta>` tags named like the front matter's keys (`ms.service`);
@@ -28,7 +30,8 @@
 //! - **URL**: `<link rel="canonical">`, else where the page is served.
 //!
 //! A page whose content holds a title and no text (a generator's home,
-//! section or tag listing, its links all in navigation) is not an article.
+//! section or tag listing, its links all in navigation) is not an article,
+//! nor is the site's `404.html`.
 //!
 //! DocFX's bilingual `<span class="sxs-lookup">` text is the English
 //! original, kept apart as in markdown.
@@ -69,14 +72,18 @@ pub struct SiteOptions {
 }
 
 /// Version of the rules that find a page no article ([`NOT_A_PAGE`],
-/// [`A_LISTING`]): a crawl refuses an unchanged page again unread only
+/// [`A_LISTING`], [`NOT_FOUND_PAGE`]): a crawl refuses an unchanged page again unread only
 /// under the rules that refused it. Bump it when they change.
-pub const NOT_AN_ARTICLE_RULES: u32 = 2;
+pub const NOT_AN_ARTICLE_RULES: u32 = 3;
 
 /// Why a page is not an article (besides [`ArticleError`]s).
 const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 /// Why a page with a title and no text is not an article.
 const A_LISTING: &str = "a title and no text (a generated listing)";
+/// Why a site's `404.html` is not an article: the page its server answers
+/// for any missing path (Hugo, MkDocs, Docusaurus, VitePress, Jekyll and
+/// GitHub Pages all write one), whatever it says.
+const NOT_FOUND_PAGE: &str = "the site's not-found page (404.html)";
 
 /// An attribute's value. scraper's `Element::attr` interns `name` first,
 /// which for a name outside html5ever's static set (`data-kensaku-body`)
@@ -101,6 +108,11 @@ pub fn served_path(path: &str) -> &str {
 
 /// Parses one page.
 pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, ArticleError> {
+    let path = served_path(page.path.trim_start_matches('/'));
+    let (prefix, under_prefix) = split_locale_prefix(path);
+    if under_prefix == "404.html" {
+        return Err(ArticleError::NotAnArticle(NOT_FOUND_PAGE));
+    }
     let text = decode(page.bytes, page.charset)?;
     let document = Html::parse_document(&text);
     let mut warnings = Vec::new();
@@ -108,8 +120,6 @@ pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, Arti
     if head.redirect || head.noindex {
         return Err(ArticleError::NotAnArticle(NOT_A_PAGE));
     }
-    let path = served_path(page.path.trim_start_matches('/'));
-    let (prefix, under_prefix) = split_locale_prefix(path);
     let locale = match head.lang.as_deref().map(Locale::parse) {
         Some(Ok(locale)) => locale,
         Some(Err(_)) | None => match (prefix, &options.default_locale) {
@@ -445,7 +455,6 @@ fn is_excluded(e: &Element) -> bool {
     matches!(
         e.name(),
         "nav"
-            | "header"
             | "footer"
             | "aside"
             | "script"
@@ -464,7 +473,50 @@ fn is_excluded(e: &Element) -> bool {
         || attr(e, "data-kensaku-ignore").is_some()
         || attr(e, "data-pagefind-ignore").is_some()
         || is_edit_link(e)
+        || is_skip_link(e)
         || is_callout_label(e)
+        || is_generated_toc(e)
+}
+
+/// The site's banner: a `<header>` not inside sectioning content or
+/// `<main>` (HTML-AAM's rule for the `banner` role). A `<header>` inside an
+/// article is the article's own (Docusaurus puts its `<h1>` there).
+fn is_banner(node: NodeRef<'_, Node>, e: &Element) -> bool {
+    e.name() == "header"
+        && !node.ancestors().any(|a| match a.value() {
+            Node::Element(a) => {
+                matches!(a.name(), "article" | "aside" | "main" | "nav" | "section")
+            }
+            _ => false,
+        })
+}
+
+/// A "skip to content" link (VitePress' `VPSkipLink`, Docusaurus'
+/// `skipToContent`, the common `skip-link`): the theme's words, on every
+/// page whose content root is its `<body>` (a home page with no `<main>`).
+fn is_skip_link(e: &Element) -> bool {
+    e.name() == "a"
+        && attr(e, "href").is_some_and(|h| h.starts_with('#'))
+        && classes(e).any(|c| c.to_ascii_lowercase().contains("skip"))
+}
+
+/// The language a theme prints atop a code block (VitePress:
+/// `<div class="language-sh"><span class="lang">sh</span><pre>`).
+fn is_code_label(node: NodeRef<'_, Node>, e: &Element) -> bool {
+    e.name() == "span"
+        && classes(e).any(|c| c == "lang")
+        && node.parent().is_some_and(|p| match p.value() {
+            Node::Element(parent) => classes(parent).any(|c| c.starts_with("language-")),
+            _ => false,
+        })
+}
+
+/// Sphinx's `toctree` (`div.toctree-wrapper`): the linked pages' own
+/// titles and headings, printed in the page that links them. Read as text,
+/// a page that is only a toctree would answer every query about the pages
+/// it lists; without it, it is a listing, as a generator's section page is.
+fn is_generated_toc(e: &Element) -> bool {
+    e.name() == "div" && classes(e).any(|c| c == "toctree-wrapper")
 }
 
 /// The label a theme prints atop a callout ("Note", "メモ": DocFX's
@@ -489,13 +541,20 @@ fn is_edit_link(e: &Element) -> bool {
             }))
 }
 
-/// A heading's permalink (`¶`, `#`, `🔗`): not text.
+/// A heading's permalink (`¶`, `#`, `🔗`, or VitePress' zero-width space):
+/// not text.
 fn is_permalink(text: &str) -> bool {
-    let text = text.trim();
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓'))
+    // Whitespace alone is not a permalink: dropping it would join words.
+    text.chars().any(|c| !c.is_whitespace())
+        && text.chars().all(|c| {
+            c.is_whitespace() || is_invisible(c) || matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓')
+        })
+}
+
+/// Zero-width characters (format controls a theme puts where a link needs
+/// content but the reader should see none).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 fn heading_level(name: &str) -> Option<u8> {
@@ -571,10 +630,13 @@ impl Reader {
         match node.value() {
             Node::Text(text) => self.push(text, ctx),
             Node::Element(e) => {
-                if is_excluded(e) {
+                if is_excluded(e) || is_banner(node, e) {
                     return;
                 }
                 let name = e.name();
+                if is_code_label(node, e) {
+                    return;
+                }
                 if name == "span" && classes(e).any(|c| c == "sxs-lookup") {
                     ctx.english = true;
                     for child in node.children() {
@@ -906,6 +968,111 @@ mod tests {
         let a = page("ja/invoices/index.html", mkdocs).unwrap().article;
         assert_eq!((a.title.as_str(), a.id.as_str()), ("請求書", "invoices/"));
         assert_eq!(format!("{:?}", a.sections).matches("目次").count(), 0);
+    }
+
+    #[test]
+    fn vitepress_shapes() {
+        // The markup VitePress 1.6 writes: a zero-width permalink, a code
+        // block's language label and copy button.
+        let doc = "<html lang=\"en-US\"><body><main class=\"main\"><div class=\"vp-doc\"><div>\
+<h1 id=\"invoices\" tabindex=\"-1\">Invoices <a class=\"header-anchor\" href=\"#invoices\" aria-label=\"Permalink to &quot;Invoices&quot;\">\u{200b}</a></h1>\
+<p>Invoices arrive every month.</p>\
+<div class=\"language-sh vp-adaptive-theme\"><button title=\"Copy Code\" class=\"copy\"></button><span class=\"lang\">sh</span><pre class=\"shiki\"><code><span class=\"line\"><span>kensaku</span><span> index</span></span></code></pre></div>\
+</div></div></main></body></html>";
+        let a = page("billing/invoices.html", doc).unwrap().article;
+        assert_eq!(a.title, "Invoices");
+        assert_eq!(a.sections[0].heading, "Invoices");
+        assert_eq!(
+            blocks(&a.sections[0]),
+            [
+                (BlockKind::Paragraph, "Invoices arrive every month."),
+                (BlockKind::Code, "kensaku index"),
+            ]
+        );
+        // Elsewhere a span of class `lang` is text.
+        let span = doc.replace("language-sh vp-adaptive-theme", "example");
+        let a = page("billing/invoices.html", &span).unwrap().article;
+        assert_eq!(a.sections[0].blocks[1].text, "sh");
+        // A home page with no `<main>`: its skip link is not text.
+        let home = "<html lang=\"en-US\"><body><div id=\"app\"><a href=\"#VPContent\" class=\"VPSkipLink visually-hidden\">Skip to content</a>\
+<div class=\"VPHome\"><h1 class=\"heading\"><span class=\"name\">Partner Docs</span></h1><p class=\"tagline\">Everything about billing</p></div></div></body></html>";
+        let a = page("index.html", home).unwrap().article;
+        assert_eq!(a.title, "Partner Docs");
+        assert!(
+            !format!("{:?}", a.sections).contains("Skip"),
+            "{:?}",
+            a.sections
+        );
+        // Whitespace alone in a link is not a permalink: words stay apart.
+        let spaced = "<html lang=en><body><main><h1>T</h1><p>one<a href=\"x\"> </a>two</p></main></body></html>";
+        assert_eq!(
+            page("en/x.html", spaced).unwrap().article.sections[0].blocks[0].text,
+            "one two"
+        );
+    }
+
+    #[test]
+    fn docusaurus_shapes() {
+        // Docusaurus 3 writes the `<h1>` in the article's own `<header>`,
+        // beside breadcrumbs, and its footer holds the edit link.
+        let doc = r##"<html lang="ja"><body><header class="site"><nav>Site</nav><p>Banner</p></header><main><article><nav class="theme-doc-breadcrumbs"><span>billing</span></nav><div class="theme-doc-toc-mobile"><button>On this page</button></div><div class="theme-doc-markdown markdown"><header><h1>請求書</h1></header>
+<p>請求書は毎月届きます。</p>
+<h2 class="anchor" id="download">ダウンロード<a href="#download" class="hash-link" aria-label="Direct link">&#8203;</a></h2><p>開きます。</p></div><footer class="theme-doc-footer"><a class="theme-edit-this-page" href="e">このページを編集</a><span>最終更新</span></footer></article></main></body></html>"##;
+        let a = page("ja/docs/billing/invoices/index.html", doc)
+            .unwrap()
+            .article;
+        assert_eq!(a.title, "請求書");
+        let headings: Vec<(u8, &str, &str)> = a
+            .sections
+            .iter()
+            .map(|s| (s.level, s.anchor.as_str(), s.heading.as_str()))
+            .collect();
+        assert_eq!(
+            headings,
+            [(1, "請求書", "請求書"), (2, "download", "ダウンロード")]
+        );
+        let all = format!("{:?}", a.sections);
+        for chrome in ["Banner", "billing", "On this page", "編集", "最終更新"] {
+            assert!(!all.contains(chrome), "{chrome}: {all}");
+        }
+        // With no `<main>` or `<article>`, the body's banner is still not
+        // text.
+        let bare = doc
+            .replace("<main><article>", "<div>")
+            .replace("</article></main>", "</div>");
+        let a = page("ja/docs/billing/invoices/index.html", &bare)
+            .unwrap()
+            .article;
+        assert!(!format!("{:?}", a.sections).contains("Banner"));
+    }
+
+    #[test]
+    fn a_sites_not_found_page_is_not_an_article() {
+        let not_found = "<html lang=en><body><main><h1>Page Not Found</h1><p>We could not find what you were looking for.</p></main></body></html>";
+        for path in ["404.html", "ja/404.html"] {
+            assert!(matches!(
+                page(path, not_found),
+                Err(ArticleError::NotAnArticle(NOT_FOUND_PAGE))
+            ));
+        }
+        assert!(page("en/errors/404.html", not_found).is_ok());
+    }
+
+    #[test]
+    fn a_sphinx_toctree_is_not_text() {
+        // A root page that is only a toctree is a listing; with a line of
+        // its own, it is an article without the linked pages' titles.
+        let toctree = r##"<html lang="en"><body><div class="body" role="main"><section id="partner-docs"><h1>Partner Docs<a class="headerlink" href="#partner-docs" title="Link to this heading">¶</a></h1><div class="toctree-wrapper compound"><ul><li class="toctree-l1"><a class="reference internal" href="billing/invoices.html">Invoices</a><ul><li class="toctree-l2"><a class="reference internal" href="billing/invoices.html#download-an-invoice">Download an invoice</a></li></ul></li></ul></div></section></div></body></html>"##;
+        assert!(matches!(
+            page("en/index.html", toctree),
+            Err(ArticleError::NotAnArticle(A_LISTING))
+        ));
+        let with_text = toctree.replace("</h1>", "</h1><p>Billing for partners.</p>");
+        let a = page("en/index.html", &with_text).unwrap().article;
+        assert_eq!(
+            blocks(&a.sections[0]),
+            [(BlockKind::Paragraph, "Billing for partners.")]
+        );
     }
 
     #[test]
