@@ -26,7 +26,9 @@
 //!   **description**, **keywords** and the [metadata](super::meta) from
 //!   `<meta>` tags named like the front matter's keys (`ms.service`);
 //! - **sections**: every heading starts one, anchored by its `id` (or an
-//!   `<a name>` in it, or its enclosing `<section id>`, as Sphinx writes);
+//!   `<a name>` in it, or its enclosing `<section id>`, as Sphinx writes),
+//!   else by none (a hit in it links to the page): anchors are ids the page
+//!   has;
 //! - **URL**: `<link rel="canonical">`, else where the page is served.
 //!
 //! A page whose content holds a title and no text (a generator's home,
@@ -43,7 +45,7 @@ use scraper::Html;
 use scraper::node::{Element, Node};
 use url::Url;
 
-use super::markdown::{clean_text, slugify};
+use super::markdown::clean_text;
 use super::meta::META_FIELDS;
 use super::{Article, ArticleError, Block, BlockKind, Parsed, Section};
 use crate::locale::{Language, Locale};
@@ -762,7 +764,9 @@ impl Reader {
             self.sections.push(finished);
         }
         self.current = Section {
-            anchor: anchor.unwrap_or_else(|| slugify(&heading)),
+            // An anchor is an id the page has: a heading without one (as
+            // Docusaurus writes its `<h1>`) links to the page itself.
+            anchor: anchor.unwrap_or_default(),
             heading,
             level,
             blocks: Vec::new(),
@@ -1029,7 +1033,7 @@ mod tests {
             .collect();
         assert_eq!(
             headings,
-            [(1, "請求書", "請求書"), (2, "download", "ダウンロード")]
+            [(1, "", "請求書"), (2, "download", "ダウンロード")]
         );
         let all = format!("{:?}", a.sections);
         for chrome in ["Banner", "billing", "On this page", "編集", "最終更新"] {

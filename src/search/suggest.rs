@@ -58,7 +58,8 @@ impl Suggester {
                         candidates.push((
                             section.heading,
                             SuggestionKind::Heading,
-                            Some(section.anchor),
+                            // No anchor: the heading links to its page.
+                            Some(section.anchor).filter(|a| !a.is_empty()),
                         ));
                     }
                 }

@@ -22,6 +22,7 @@ mod corpus;
 mod curation;
 mod demo;
 mod facets;
+mod generators;
 mod hybrid;
 mod hybrid_model;
 mod openapi_fuzz;
