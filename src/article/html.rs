@@ -17,7 +17,8 @@
 //!   id as the markdown corpus's do;
 //! - **content**: the element marked `data-kensaku-body`, else the page's
 //!   `<main>` (its `<article>`, when it has one), `<article>` or
-//!   `[role=main]`; never navigation, the site's banner (a `<header>`
+//!   `[role=main]`; never navigation (`nav`, or ARIA's landmark roles
+//!   for chrome), the site's banner (a `<header>`
 //!   outside sectioning content: an article's own is read), footers, asides, scripts,
 //!   hidden elements, `data-kensaku-ignore`, heading permalinks, the labels
 //!   themes print atop callouts ("Note") and code blocks ("sh"), "edit this
@@ -472,12 +473,25 @@ fn is_excluded(e: &Element) -> bool {
             | "object"
     ) || attr(e, "hidden").is_some()
         || attr(e, "aria-hidden") == Some("true")
+        || attr(e, "role").is_some_and(is_chrome_role)
         || attr(e, "data-kensaku-ignore").is_some()
         || attr(e, "data-pagefind-ignore").is_some()
         || is_edit_link(e)
         || is_skip_link(e)
         || is_callout_label(e)
         || is_generated_toc(e)
+}
+
+/// ARIA's landmark roles for what `nav`, the site's `header`, `footer`,
+/// `aside` and a search form are, given to other elements (Read the Docs'
+/// theme writes its breadcrumbs as `<div role="navigation">`).
+fn is_chrome_role(role: &str) -> bool {
+    role.split_ascii_whitespace().next().is_some_and(|r| {
+        matches!(
+            r,
+            "navigation" | "banner" | "contentinfo" | "complementary" | "search"
+        )
+    })
 }
 
 /// The site's banner: a `<header>` not inside sectioning content or
@@ -543,13 +557,19 @@ fn is_edit_link(e: &Element) -> bool {
             }))
 }
 
-/// A heading's permalink (`¶`, `#`, `🔗`, or VitePress' zero-width space):
-/// not text.
+/// A heading's permalink (`¶`, `#`, `🔗`, VitePress' zero-width space, or an
+/// icon font's glyph from the private use area, as Read the Docs' theme
+/// writes U+F0C1): not text.
 fn is_permalink(text: &str) -> bool {
     // Whitespace alone is not a permalink: dropping it would join words.
     text.chars().any(|c| !c.is_whitespace())
         && text.chars().all(|c| {
-            c.is_whitespace() || is_invisible(c) || matches!(c, '¶' | '#' | '§' | '🔗' | '∞' | '⚓')
+            c.is_whitespace()
+                || is_invisible(c)
+                || matches!(
+                    c,
+                    '¶' | '#' | '§' | '🔗' | '∞' | '⚓' | '\u{E000}'..='\u{F8FF}'
+                )
         })
 }
 
@@ -975,7 +995,7 @@ mod tests {
     }
 
     #[test]
-    fn vitepress_shapes() {
+    fn vitepress_and_read_the_docs_permalinks() {
         // The markup VitePress 1.6 writes: a zero-width permalink, a code
         // block's language label and copy button.
         let doc = "<html lang=\"en-US\"><body><main class=\"main\"><div class=\"vp-doc\"><div>\
@@ -1007,6 +1027,9 @@ mod tests {
             "{:?}",
             a.sections
         );
+        // Read the Docs' theme: an icon font's glyph.
+        let rtd = "<html lang=en><body><div role=main><section id=\"invoices\"><h1>Invoices<a class=\"headerlink\" href=\"#invoices\" title=\"Link to this heading\">\u{f0c1}</a></h1><p>x</p></section></div></body></html>";
+        assert_eq!(page("en/x.html", rtd).unwrap().article.title, "Invoices");
         // Whitespace alone in a link is not a permalink: words stay apart.
         let spaced = "<html lang=en><body><main><h1>T</h1><p>one<a href=\"x\"> </a>two</p></main></body></html>";
         assert_eq!(
@@ -1048,6 +1071,19 @@ mod tests {
             .unwrap()
             .article;
         assert!(!format!("{:?}", a.sections).contains("Banner"));
+    }
+
+    #[test]
+    fn landmark_roles_are_chrome_as_their_elements_are() {
+        // Read the Docs' Sphinx theme: breadcrumbs and the footer's
+        // buttons are `div`s with ARIA roles, around and in the content.
+        let rtd = r##"<html lang="en"><body><div class="rst-content"><div role="navigation" aria-label="Page navigation"><ul class="wy-breadcrumbs"><li>Docs</li><li>Invoices</li></ul></div><div role="main" class="document"><section id="invoices"><h1>Invoices</h1><p>Text.</p><div role="complementary"><p>Related pages</p></div></section></div><div class="rst-footer-buttons" role="navigation navigation"><a href="next.html">Next</a></div></div></body></html>"##;
+        let a = page("en/invoices.html", rtd).unwrap().article;
+        assert_eq!(blocks(&a.sections[0]), [(BlockKind::Paragraph, "Text.")]);
+        // Other roles are read.
+        let region = rtd.replace(r#"role="complementary""#, r#"role="region""#);
+        let a = page("en/invoices.html", &region).unwrap().article;
+        assert_eq!(a.sections[0].blocks.len(), 2);
     }
 
     #[test]

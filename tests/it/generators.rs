@@ -1,6 +1,6 @@
-//! The same small trilingual docs (en, ja, zh) built by Sphinx, VitePress
-//! and Docusaurus, each installed from its registry, and read from the
-//! built folder (`--site`) as their authors wrote them: the same titles,
+//! The same small trilingual docs (en, ja, zh) built by Sphinx (its default
+//! theme, Read the Docs' and Furo), VitePress and Docusaurus, each
+//! installed from its registry, and read from the built folder (`--site`) as their authors wrote them: the same titles,
 //! sections, paragraphs, callouts and code blocks, nothing of the theme's
 //! chrome, anchors that exist in the page, translations under one id, and
 //! the generators' other pages (404, index, search, toctree listings) not
@@ -231,15 +231,31 @@ fn reads_as_written(site: &Path, id: &str) {
 
 #[test]
 fn a_sphinx_site() {
-    let sphinx = common::target_dir().join("sphinx/bin/sphinx-build");
-    if !sphinx.is_file() {
+    let venv = common::target_dir().join("sphinx");
+    let sphinx = venv.join("bin/sphinx-build");
+    if !sphinx.is_file() || !has_themes(&venv) {
         common::missing(
             "KENSAKU_REQUIRE_SPHINX",
-            "Sphinx is not installed in target/sphinx",
-            "python3 -m venv target/sphinx && target/sphinx/bin/pip install sphinx==9.0.4",
+            "Sphinx and its themes are not installed in target/sphinx",
+            "python3 -m venv target/sphinx && target/sphinx/bin/pip install sphinx==9.0.4 sphinx_rtd_theme==3.1.0 furo==2025.12.19",
         );
         return;
     }
+    // The default theme and the two most used: each its own chrome.
+    for theme in ["alabaster", "sphinx_rtd_theme", "furo"] {
+        sphinx_site(&sphinx, theme);
+    }
+}
+
+/// Whether the venv has the themes `.ci/run` installs.
+fn has_themes(venv: &Path) -> bool {
+    Command::new(venv.join("bin/python"))
+        .args(["-c", "import furo, sphinx_rtd_theme"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn sphinx_site(sphinx: &Path, theme: &str) {
     let tmp = tempfile::tempdir().unwrap();
     // One project per language (Sphinx builds one language a run), into
     // the site's locale folders.
@@ -251,9 +267,7 @@ fn a_sphinx_site() {
         let src = tmp.path().join("src").join(folder);
         write(
             &src.join("conf.py"),
-            &format!(
-                "project = 'Partner Docs'\nlanguage = '{language}'\nhtml_theme = 'alabaster'\n"
-            ),
+            &format!("project = 'Partner Docs'\nlanguage = '{language}'\nhtml_theme = '{theme}'\n"),
         );
         // A root page that is only a toctree: a listing, not an article.
         write(
@@ -275,7 +289,7 @@ fn a_sphinx_site() {
                 underline(doc.section, '-'),
             ),
         );
-        run(Command::new(&sphinx)
+        run(Command::new(sphinx)
             .args(["-q", "-b", "html"])
             .arg(&src)
             .arg(tmp.path().join("site").join(folder)));
@@ -319,7 +333,8 @@ fn a_vitepress_site() {
         .arg("build")
         .arg(&docs)
         .arg("--outDir")
-        .arg(&site));
+        .arg(&site)
+        .current_dir(project.path()));
     reads_as_written(&site, "billing/invoices.html");
 }
 
@@ -367,7 +382,8 @@ fn a_docusaurus_site() {
             .arg(root)
             .arg("--out-dir")
             .arg(&site)
-            .env("DOCUSAURUS_TELEMETRY_DISABLED", "1"),
+            // Its webpack cache goes under the working folder.
+            .current_dir(root),
     );
     reads_as_written(&site, "docs/billing/invoices/");
 }
