@@ -74,12 +74,10 @@ pub struct SiteOptions {
     pub default_locale: Option<Locale>,
 }
 
-/// Version of the rules that find a page no article ([`NOT_A_PAGE`],
-/// [`A_LISTING`], [`NOT_FOUND_PAGE`]): a crawl refuses an unchanged page again unread only
-/// under the rules that refused it. Bump it when they change.
-pub const NOT_AN_ARTICLE_RULES: u32 = 3;
+// Why a page is not an article (besides `ArticleError`s). Any change to
+// these rules, or to what the parser reads, bumps `super::PARSE_VERSION`.
 
-/// Why a page is not an article (besides [`ArticleError`]s).
+/// A page that is only a pointer elsewhere, or asks not to be indexed.
 const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 /// Why a page with a title and no text is not an article.
 const A_LISTING: &str = "a title and no text (a generated listing)";

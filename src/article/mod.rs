@@ -200,6 +200,15 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
+/// Version of what the parsers (markdown and HTML) make of a document's
+/// bytes: its article, or why it is none. Bump it when either gives
+/// something else for the same bytes. A build updates in place only an
+/// index parsed under this version (its manifest says which), so documents
+/// parsed under another are read again, those of a crawl too (fetched
+/// whole, not asked with their validators); and a crawl refuses an
+/// unchanged page unread only if it was refused under this version.
+pub const PARSE_VERSION: u32 = 3;
+
 /// Largest article accepted by default. Real docs articles are well under
 /// 1 MB; anything far larger is generated junk that would stall analysis.
 pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 16 * 1024 * 1024;

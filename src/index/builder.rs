@@ -275,7 +275,7 @@ fn read_served(dir: &IndexDir, options: &BuildOptions) -> Result<Served, IndexEr
         let manifest = layout::read_manifest(&generation.path).ok();
         let vectors = manifest.as_ref().and_then(|m| m.vectors.clone());
         let mut compatible =
-            !options.full && manifest.is_some_and(|m| m.is_compatible(locale.language()));
+            !options.full && manifest.is_some_and(|m| m.is_current(locale.language()));
         if compatible {
             let (index, _, _) = open_generation(&generation)?;
             let live = read_live_documents(&index, &generation)?;
@@ -736,6 +736,7 @@ fn commit(
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         analysis_version: analysis::ANALYSIS_VERSION,
+        parse_version: crate::article::PARSE_VERSION,
         locale: generation.locale.clone(),
         language: generation.locale.language(),
         documents,

@@ -80,17 +80,28 @@ pub struct Manifest {
     /// The generation's vectors (`vectors.bin`), if it has any.
     #[serde(default)]
     pub vectors: Option<super::vectors::VectorsInfo>,
+    /// [`crate::article::PARSE_VERSION`] its documents were parsed under (0:
+    /// written before manifests said).
+    #[serde(default)]
+    pub parse_version: u32,
 }
 
 impl Manifest {
-    /// Whether an index with this manifest can be updated in place by this
-    /// binary (same layout and analyzers).
+    /// Whether this binary can read an index with this manifest (same
+    /// layout, analyzers and schema).
     pub fn is_compatible(&self, language: Language) -> bool {
         static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         self.format_version == FORMAT_VERSION
             && self.analysis_version == crate::analysis::ANALYSIS_VERSION
             && self.language == language
             && self.schema == *SCHEMA.get_or_init(super::schema::fingerprint)
+    }
+
+    /// Whether a build can update the index in place: it can read it, and
+    /// its documents were parsed as this binary parses them (else each is
+    /// read again).
+    pub fn is_current(&self, language: Language) -> bool {
+        self.is_compatible(language) && self.parse_version == crate::article::PARSE_VERSION
     }
 }
 

@@ -31,7 +31,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::article::html::{NOT_AN_ARTICLE_RULES, SiteOptions};
+use crate::article::PARSE_VERSION;
+use crate::article::html::SiteOptions;
 use crate::locale::Locale;
 
 use super::{Document, Listing, Refetch, Skipped, Source, SourceError};
@@ -93,17 +94,13 @@ struct Known {
 }
 
 /// Which rules decide that a page is not an article: this kensaku and its
-/// parser's [`NOT_AN_ARTICLE_RULES`]. A refusal depends on the page's bytes
-/// and these rules alone (not on the build's options), so an unchanged
-/// page is refused again unread while they stand; under others it is read
-/// again.
+/// parsers' [`PARSE_VERSION`]. A refusal depends on the page (its bytes and
+/// its path) and these rules alone, not on the build's options, so an
+/// unchanged page is refused again unread while they stand; under others
+/// it is read again.
 fn refusal_rules() -> &'static str {
-    static RULES: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "kensaku/{}/{NOT_AN_ARTICLE_RULES}",
-            env!("CARGO_PKG_VERSION")
-        )
-    });
+    static RULES: LazyLock<String> =
+        LazyLock::new(|| format!("kensaku/{}/{PARSE_VERSION}", env!("CARGO_PKG_VERSION")));
     &RULES
 }
 

@@ -615,6 +615,37 @@ fn a_crawl_reads_what_the_folder_holds_and_a_recrawl_costs_304s() {
         "{refused_path} {pages:?}"
     );
     assert!(pages.iter().all(|(_, status)| *status != 304), "{pages:?}");
+
+    // An index whose pages were parsed by an older parser (its manifests
+    // and the crawl's kept refusals say so) is read whole again, as with
+    // `--full`: a recrawl fetches every page and re-indexes every article.
+    let older = kensaku::article::PARSE_VERSION - 1;
+    let state = index.join("crawl-state.json");
+    let kept = std::fs::read_to_string(&state).unwrap();
+    let rules = format!("kensaku/{}/", env!("CARGO_PKG_VERSION"));
+    let current = format!("{rules}{}\"", kensaku::article::PARSE_VERSION);
+    assert!(kept.contains(&current), "{kept}");
+    std::fs::write(&state, kept.replace(&current, &format!("{rules}{older}\""))).unwrap();
+    let manifests = walkdir::WalkDir::new(&index)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.ends_with("kensaku.json"));
+    for manifest in manifests {
+        let mut json: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+        json["parse_version"] = older.into();
+        std::fs::write(&manifest, serde_json::to_vec(&json).unwrap()).unwrap();
+    }
+    std::fs::write(&log, "").unwrap();
+    let reparsed = crawl_into_index(&[]);
+    assert_eq!(reparsed["unchanged"], 0, "{reparsed}");
+    assert_eq!(reparsed["indexed"], full["indexed"], "{reparsed}");
+    assert_eq!(reparsed["skipped"], full["skipped"]);
+    let pages = statuses(&log);
+    assert!(pages.iter().all(|(_, status)| *status != 304), "{pages:?}");
+    // Parsed again under this version: the next recrawl costs 304s.
+    std::fs::write(&log, "").unwrap();
+    let after = crawl_into_index(&[]);
+    assert_eq!(after["indexed"], 0, "{after}");
 }
 
 #[test]
