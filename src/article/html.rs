@@ -81,7 +81,8 @@ pub struct SiteOptions {
 const NOT_A_PAGE: &str = "a redirect or a page marked noindex";
 /// Why a page with a title and no text is not an article.
 const A_LISTING: &str = "a title and no text (a generated listing)";
-/// Why a site's `404.html` is not an article: the page its server answers
+/// Why a site's `404.html` (or `404/index.html`, as Gatsby writes it), at
+/// its root or a locale's, is not an article: the page its server answers
 /// for any missing path (Hugo, MkDocs, Docusaurus, VitePress, Jekyll and
 /// GitHub Pages all write one), whatever it says.
 const NOT_FOUND_PAGE: &str = "the site's not-found page (404.html)";
@@ -111,7 +112,7 @@ pub fn served_path(path: &str) -> &str {
 pub fn parse_page(page: &Page<'_>, options: &SiteOptions) -> Result<Parsed, ArticleError> {
     let path = served_path(page.path.trim_start_matches('/'));
     let (prefix, under_prefix) = split_locale_prefix(path);
-    if under_prefix == "404.html" {
+    if matches!(under_prefix, "404.html" | "404/") {
         return Err(ArticleError::NotAnArticle(NOT_FOUND_PAGE));
     }
     let text = decode(page.bytes, page.charset)?;
@@ -492,14 +493,29 @@ fn is_chrome_role(role: &str) -> bool {
     })
 }
 
-/// The site's banner: a `<header>` not inside sectioning content or
-/// `<main>` (HTML-AAM's rule for the `banner` role). A `<header>` inside an
-/// article is the article's own (Docusaurus puts its `<h1>` there).
+/// What is never content: [`is_excluded`] elements, and those whose place
+/// in the page says so.
+fn is_chrome(node: NodeRef<'_, Node>, e: &Element) -> bool {
+    is_excluded(e) || is_banner(node, e) || is_code_label(node, e)
+}
+
+/// The site's banner: a `<header>` not inside sectioning content, `<main>`
+/// or an element with one of their roles (HTML-AAM's rule for the `banner`
+/// role), nor inside what the page marks as its content
+/// (`data-kensaku-body`). A `<header>` inside an article is the article's
+/// own (Docusaurus puts its `<h1>` there).
 fn is_banner(node: NodeRef<'_, Node>, e: &Element) -> bool {
     e.name() == "header"
         && !node.ancestors().any(|a| match a.value() {
             Node::Element(a) => {
                 matches!(a.name(), "article" | "aside" | "main" | "nav" | "section")
+                    || attr(a, "role").is_some_and(|r| {
+                        matches!(
+                            r.split_ascii_whitespace().next(),
+                            Some("main" | "article" | "region" | "complementary" | "navigation")
+                        )
+                    })
+                    || attr(a, "data-kensaku-body").is_some()
             }
             _ => false,
         })
@@ -650,13 +666,10 @@ impl Reader {
         match node.value() {
             Node::Text(text) => self.push(text, ctx),
             Node::Element(e) => {
-                if is_excluded(e) || is_banner(node, e) {
+                if is_chrome(node, e) {
                     return;
                 }
                 let name = e.name();
-                if is_code_label(node, e) {
-                    return;
-                }
                 if name == "span" && classes(e).any(|c| c == "sxs-lookup") {
                     ctx.english = true;
                     for child in node.children() {
@@ -1073,10 +1086,13 @@ mod tests {
 
     #[test]
     fn landmark_roles_are_chrome_as_their_elements_are() {
-        // Read the Docs' Sphinx theme: breadcrumbs and the footer's
-        // buttons are `div`s with ARIA roles, around and in the content.
-        let rtd = r##"<html lang="en"><body><div class="rst-content"><div role="navigation" aria-label="Page navigation"><ul class="wy-breadcrumbs"><li>Docs</li><li>Invoices</li></ul></div><div role="main" class="document"><section id="invoices"><h1>Invoices</h1><p>Text.</p><div role="complementary"><p>Related pages</p></div></section></div><div class="rst-footer-buttons" role="navigation navigation"><a href="next.html">Next</a></div></div></body></html>"##;
+        // Read the Docs' Sphinx theme writes its breadcrumbs and footer
+        // buttons as `div`s with the navigation role; here they sit inside
+        // the content root, as they do when a site marks its wrapper as the
+        // content.
+        let rtd = r##"<html lang="en"><body><div class="rst-content" data-kensaku-body><div role="navigation" aria-label="Page navigation"><ul class="wy-breadcrumbs"><li>Docs</li><li>Invoices</li></ul></div><div role="main" class="document"><section id="invoices"><h1>Invoices</h1><p>Text.</p><div role="complementary"><p>Related pages</p></div><div role="search"><p>Search the docs</p></div></section></div><div class="rst-footer-buttons" role="navigation navigation"><a href="next.html">Next</a></div><div role="contentinfo"><p>Built with Sphinx</p></div></div></body></html>"##;
         let a = page("en/invoices.html", rtd).unwrap().article;
+        assert_eq!(a.sections.len(), 1, "{:?}", a.sections);
         assert_eq!(blocks(&a.sections[0]), [(BlockKind::Paragraph, "Text.")]);
         // Other roles are read.
         let region = rtd.replace(r#"role="complementary""#, r#"role="region""#);
@@ -1085,9 +1101,23 @@ mod tests {
     }
 
     #[test]
+    fn a_header_in_what_the_page_marks_as_content_is_read() {
+        // Inside `data-kensaku-body`, or an element with a sectioning role,
+        // a `<header>` is the content's own.
+        for wrapper in [r#"<div data-kensaku-body>"#, r#"<div role="main">"#] {
+            let html = format!(
+                "<html lang=en><body><header>Site</header>{wrapper}<header><h1>Invoices</h1></header><p>Text.</p></div></body></html>"
+            );
+            let a = page("en/x.html", &html).unwrap().article;
+            assert_eq!(a.title, "Invoices", "{wrapper}");
+            assert!(!format!("{:?}", a.sections).contains("Site"));
+        }
+    }
+
+    #[test]
     fn a_sites_not_found_page_is_not_an_article() {
         let not_found = "<html lang=en><body><main><h1>Page Not Found</h1><p>We could not find what you were looking for.</p></main></body></html>";
-        for path in ["404.html", "ja/404.html"] {
+        for path in ["404.html", "ja/404.html", "404/index.html", "ja-jp/404/"] {
             assert!(matches!(
                 page(path, not_found),
                 Err(ArticleError::NotAnArticle(NOT_FOUND_PAGE))

@@ -36,7 +36,9 @@ pub struct Article {
 /// The text under one heading, up to the next heading.
 ///
 /// The first section of an article has an empty anchor and heading when the
-/// body has text before its first heading.
+/// body has text before its first heading. A page's heading that has no id
+/// there (HTML) has an empty anchor too: an anchor is always an id its page
+/// has, or none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
     pub anchor: String,

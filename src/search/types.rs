@@ -351,6 +351,8 @@ pub struct ArticleView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SectionView {
+    /// The heading's id in the article's page (its URL's fragment); empty
+    /// when it has none (link to the page itself).
     pub anchor: String,
     pub heading: String,
     pub level: u8,

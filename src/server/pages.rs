@@ -141,12 +141,14 @@ pub fn article(view: &ArticleView, locales: &[LocaleInfo]) -> String {
             let level = section.level.clamp(1, 6);
             let level = if !titled { 1 } else { level.max(2) };
             titled = true;
-            let _ = write!(
-                main,
-                "<h{level} id=\"{}\">{}</h{level}>",
-                esc(&section.anchor),
-                esc(&section.heading)
-            );
+            // A heading without an anchor has no id (an empty one is not
+            // HTML, and would repeat).
+            let id = if section.anchor.is_empty() {
+                String::new()
+            } else {
+                format!(" id=\"{}\"", esc(&section.anchor))
+            };
+            let _ = write!(main, "<h{level}{id}>{}</h{level}>", esc(&section.heading));
         }
         for line in section.text.lines() {
             let _ = write!(main, "<p>{}</p>", esc(line));
@@ -160,4 +162,37 @@ pub fn article(view: &ArticleView, locales: &[LocaleInfo]) -> String {
         &main,
         &format!("/?lang={}", view.locale),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locale::Locale;
+    use crate::search::{MetaView, SectionView};
+
+    #[test]
+    fn a_heading_without_an_anchor_has_no_id() {
+        let section = |anchor: &str, heading: &str| SectionView {
+            anchor: anchor.to_string(),
+            heading: heading.to_string(),
+            level: 2,
+            text: "Text.".to_string(),
+        };
+        let view = ArticleView {
+            id: "billing/invoices/".to_string(),
+            locale: Locale::parse("en-us").unwrap(),
+            url: "/en-us/billing/invoices/".to_string(),
+            title: "Invoices".to_string(),
+            description: String::new(),
+            meta: MetaView::new(|_| None),
+            sections: vec![section("", "Invoices"), section("download", "Download")],
+        };
+        let html = article(&view, &[]);
+        assert!(html.contains("<h1>Invoices</h1>"), "{html}");
+        assert!(
+            html.contains(r#"<h2 id="download">Download</h2>"#),
+            "{html}"
+        );
+        assert!(!html.contains(r#"id="""#), "{html}");
+    }
 }

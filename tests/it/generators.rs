@@ -89,9 +89,28 @@ fn run(command: &mut Command) {
 }
 
 /// The Node generators' folder (`npm install` there, as `.ci/run` does),
-/// holding `node_modules/.bin/<bin>`, or `None`.
-fn node_generators(bin: &str, require_var: &str, packages: &str) -> Option<PathBuf> {
+/// holding `node_modules/.bin/<bin>`, with a Node of at least `min_node`,
+/// or `None`.
+fn node_generators(bin: &str, min_node: u32, require_var: &str, packages: &str) -> Option<PathBuf> {
     let dir = common::target_dir().join("site-generators");
+    let node = Command::new("node")
+        .args(["-p", "process.versions.node.split('.')[0]"])
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u32>()
+                .ok()
+        });
+    if node.is_some_and(|major| major < min_node) {
+        common::missing(
+            require_var,
+            &format!("{bin} needs Node {min_node} or later, and this is Node {node:?}"),
+            &format!("install Node {min_node}"),
+        );
+        return None;
+    }
     if dir.join("node_modules/.bin").join(bin).is_file() {
         return Some(dir);
     }
@@ -200,11 +219,23 @@ fn reads_as_written(site: &Path, id: &str) {
         }
         let html =
             std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for section in page["sections"].as_array().unwrap() {
+        for (i, section) in page["sections"].as_array().unwrap().iter().enumerate() {
             let anchor = section["anchor"].as_str().unwrap();
+            if anchor.is_empty() {
+                // A heading without an id (Docusaurus' `<h1>`): the page's
+                // title, linking to the page itself.
+                assert_eq!((i, section["level"].as_u64()), (0, Some(1)), "{section}");
+                continue;
+            }
+            // Quoted, or unquoted as minifiers write it.
             assert!(
-                html.contains(&format!("id=\"{anchor}\""))
-                    || html.contains(&format!("id={anchor}")),
+                [
+                    format!("id=\"{anchor}\""),
+                    format!("id={anchor}>"),
+                    format!("id={anchor} ")
+                ]
+                .iter()
+                .any(|id| html.contains(id)),
                 "{anchor} is not an id of {}",
                 file.display()
             );
@@ -299,9 +330,12 @@ fn sphinx_site(sphinx: &Path, theme: &str) {
 
 #[test]
 fn a_vitepress_site() {
-    let Some(generators) =
-        node_generators("vitepress", "KENSAKU_REQUIRE_VITEPRESS", "vitepress@1.6.4")
-    else {
+    let Some(generators) = node_generators(
+        "vitepress",
+        18,
+        "KENSAKU_REQUIRE_VITEPRESS",
+        "vitepress@1.6.4",
+    ) else {
         return;
     };
     let project = node_project(&generators);
@@ -342,6 +376,7 @@ fn a_vitepress_site() {
 fn a_docusaurus_site() {
     let Some(generators) = node_generators(
         "docusaurus",
+        20,
         "KENSAKU_REQUIRE_DOCUSAURUS",
         "@docusaurus/core@3.10.2 @docusaurus/preset-classic@3.10.2 react@19 react-dom@19",
     ) else {
