@@ -78,7 +78,8 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn run(command: &mut Command) {
+/// Runs a command that must succeed; its output.
+fn run(command: &mut Command) -> std::process::Output {
     let out = command.output().unwrap();
     assert!(
         out.status.success(),
@@ -86,6 +87,7 @@ fn run(command: &mut Command) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    out
 }
 
 /// The Node generators' folder (`npm install` there, as `.ci/run` does),
@@ -134,16 +136,7 @@ fn node_project(generators: &Path) -> tempfile::TempDir {
 /// it, checked against [`DOCS`] (each under the id `id`), and searched
 /// once indexed.
 fn reads_as_written(site: &Path, id: &str) {
-    let out = Command::new(KENSAKU)
-        .args(["export", "--site"])
-        .arg(site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(Command::new(KENSAKU).args(["export", "--site"]).arg(site));
     let pages: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
