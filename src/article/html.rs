@@ -17,12 +17,12 @@
 //!   id as the markdown corpus's do;
 //! - **content**: the element marked `data-kensaku-body`, else the page's
 //!   `<main>` (its `<article>`, when it has one), `<article>` or
-//!   `[role=main]`; never navigation (`nav`, or ARIA's landmark roles
-//!   for chrome), the site's banner (a `<header>`
-//!   outside sectioning content: an article's own is read), footers, asides, scripts,
-//!   hidden elements, `data-kensaku-ignore`, heading permalinks, the labels
-//!   themes print atop callouts ("Note") and code blocks ("sh"), "edit this
-//!   page" and "skip to content" links, or Sphinx's toctrees;
+//!   `[role=main]`; never navigation (`nav`, or ARIA's landmark roles for
+//!   chrome), the site's banner (a `<header>` outside sectioning content:
+//!   an article's own is read), footers, asides, scripts, hidden elements,
+//!   `data-kensaku-ignore`, heading permalinks, the labels themes print
+//!   atop callouts ("Note") and code blocks ("sh"), "edit this page" and
+//!   "skip to content" links, or Sphinx's toctrees;
 //! - **title**: the content's `<h1>`, else `<title>` without the site's name;
 //!   **description**, **keywords** and the [metadata](super::meta) from
 //!   `<meta>` tags named like the front matter's keys (`ms.service`);
@@ -432,7 +432,7 @@ fn content_root(document: &Html) -> NodeRef<'_, Node> {
                 "article" if node.ancestors().any(|a| in_main.contains(&a.id())) => Some(1),
                 "article" => Some(3),
                 "body" => Some(5),
-                _ if attr(e, "role") == Some("main") => Some(4),
+                _ if role(e) == Some("main") => Some(4),
                 _ => None,
             }
         };
@@ -472,7 +472,7 @@ fn is_excluded(e: &Element) -> bool {
             | "object"
     ) || attr(e, "hidden").is_some()
         || attr(e, "aria-hidden") == Some("true")
-        || attr(e, "role").is_some_and(is_chrome_role)
+        || role(e).is_some_and(is_chrome_role)
         || attr(e, "data-kensaku-ignore").is_some()
         || attr(e, "data-pagefind-ignore").is_some()
         || is_edit_link(e)
@@ -481,16 +481,20 @@ fn is_excluded(e: &Element) -> bool {
         || is_generated_toc(e)
 }
 
+/// The element's ARIA role: the first of its `role` attribute's tokens
+/// (the others are fallbacks).
+fn role(e: &Element) -> Option<&str> {
+    attr(e, "role")?.split_ascii_whitespace().next()
+}
+
 /// ARIA's landmark roles for what `nav`, the site's `header`, `footer`,
 /// `aside` and a search form are, given to other elements (Read the Docs'
 /// theme writes its breadcrumbs as `<div role="navigation">`).
 fn is_chrome_role(role: &str) -> bool {
-    role.split_ascii_whitespace().next().is_some_and(|r| {
-        matches!(
-            r,
-            "navigation" | "banner" | "contentinfo" | "complementary" | "search"
-        )
-    })
+    matches!(
+        role,
+        "navigation" | "banner" | "contentinfo" | "complementary" | "search"
+    )
 }
 
 /// What is never content: [`is_excluded`] elements, and those whose place
@@ -509,12 +513,10 @@ fn is_banner(node: NodeRef<'_, Node>, e: &Element) -> bool {
         && !node.ancestors().any(|a| match a.value() {
             Node::Element(a) => {
                 matches!(a.name(), "article" | "aside" | "main" | "nav" | "section")
-                    || attr(a, "role").is_some_and(|r| {
-                        matches!(
-                            r.split_ascii_whitespace().next(),
-                            Some("main" | "article" | "region" | "complementary" | "navigation")
-                        )
-                    })
+                    || matches!(
+                        role(a),
+                        Some("main" | "article" | "region" | "complementary" | "navigation")
+                    )
                     || attr(a, "data-kensaku-body").is_some()
             }
             _ => false,
