@@ -4,7 +4,8 @@
 //! sections, paragraphs, callouts and code blocks, nothing of the theme's
 //! chrome, anchors that exist in the page, translations under one id, and
 //! the generators' other pages (404, index, search, toctree listings) not
-//! articles. (Hugo and MkDocs are in `sites.rs`.)
+//! articles; and the VitePress site crawled live from its own sitemap gives
+//! the same articles. (Hugo and MkDocs are in `sites.rs`.)
 
 use crate::common;
 
@@ -132,16 +133,22 @@ fn node_project(generators: &Path) -> tempfile::TempDir {
     tempfile::tempdir_in(projects).unwrap()
 }
 
+/// The articles `kensaku export <source>` prints, and what it says it
+/// skipped.
+fn export(source: &[&str]) -> (Vec<Value>, String) {
+    let out = run(Command::new(KENSAKU).arg("export").args(source));
+    let pages = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (pages, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Reads the built site: every article as `kensaku export --site` prints
 /// it, checked against [`DOCS`] (each under the id `id`), and searched
 /// once indexed.
 fn reads_as_written(site: &Path, id: &str) {
-    let out = run(Command::new(KENSAKU).args(["export", "--site"]).arg(site));
-    let pages: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let skipped = String::from_utf8_lossy(&out.stderr);
+    let (pages, skipped) = export(&["--site", site.to_str().unwrap()]);
     // The article and nothing else: the generators' other pages are
     // skipped, each with its reason.
     assert_eq!(
@@ -333,21 +340,28 @@ fn a_vitepress_site() {
     };
     let project = node_project(&generators);
     let docs = project.path().join("docs");
+    // Built for where it is served below, so that its sitemap names the
+    // pages there.
+    let port = common::nginx::free_port();
+    let base = format!("http://127.0.0.1:{port}/");
     write(
         &docs.join(".vitepress/config.mjs"),
-        "export default {
+        &format!(
+            "export default {{
   title: 'Partner Docs',
-  locales: {
-    root: { label: 'English', lang: 'en-US' },
-    ja: { label: '日本語', lang: 'ja-JP', link: '/ja/' },
-    zh: { label: '中文', lang: 'zh-CN', link: '/zh/' },
-  },
-  themeConfig: {
-    editLink: { pattern: 'https://example.org/edit/:path' },
-    sidebar: [{ text: 'Billing', items: [{ text: 'Invoices', link: '/billing/invoices' }] }],
-  },
-}
-",
+  sitemap: {{ hostname: '{base}' }},
+  locales: {{
+    root: {{ label: 'English', lang: 'en-US' }},
+    ja: {{ label: '日本語', lang: 'ja-JP', link: '/ja/' }},
+    zh: {{ label: '中文', lang: 'zh-CN', link: '/zh/' }},
+  }},
+  themeConfig: {{
+    editLink: {{ pattern: 'https://example.org/edit/:path' }},
+    sidebar: [{{ text: 'Billing', items: [{{ text: 'Invoices', link: '/billing/invoices' }}] }}],
+  }},
+}}
+"
+        ),
     );
     for (doc, prefix) in DOCS.iter().zip(["", "ja/", "zh/"]) {
         write(
@@ -363,6 +377,33 @@ fn a_vitepress_site() {
         .arg(&site)
         .current_dir(project.path()));
     reads_as_written(&site, "billing/invoices.html");
+
+    // Crawled live from its sitemap (hreflang alternates in `xhtml:link`),
+    // served by nginx: the same articles as the folder, at their URLs.
+    let Some(nginx) = common::nginx::binary() else {
+        return;
+    };
+    let _server =
+        common::nginx::Nginx::static_site(&nginx, &project.path().join("nginx"), port, &site, "");
+    let comparable = |pages: Vec<Value>| {
+        let mut rows: Vec<(String, String, String, String)> = pages
+            .iter()
+            .map(|p| {
+                let path = p["url"].as_str().unwrap().trim_start_matches(base.as_str());
+                (
+                    p["locale"].to_string(),
+                    p["id"].to_string(),
+                    path.trim_start_matches('/').to_string(),
+                    p["sections"].to_string(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (folder, _) = export(&["--site", site.to_str().unwrap()]);
+    let (crawled, skipped) = export(&["--crawl", &format!("{base}sitemap.xml")]);
+    assert_eq!(comparable(crawled), comparable(folder), "{skipped}");
 }
 
 #[test]
