@@ -1,11 +1,12 @@
 //! The same small trilingual docs (en, ja, zh) built by Sphinx (its default
 //! theme, Read the Docs' and Furo), VitePress and Docusaurus, each
-//! installed from its registry, and read from the built folder (`--site`) as their authors wrote them: the same titles,
-//! sections, paragraphs, callouts and code blocks, nothing of the theme's
-//! chrome, anchors that exist in the page, translations under one id, and
-//! the generators' other pages (404, index, search, toctree listings) not
-//! articles; and the VitePress site crawled live from its own sitemap gives
-//! the same articles. (Hugo and MkDocs are in `sites.rs`.)
+//! installed from its registry, and read from the built folder (`--site`)
+//! as their authors wrote them: the same titles, sections, paragraphs,
+//! callouts and code blocks, nothing of the theme's chrome, anchors that
+//! exist in the page, translations under one id, and the generators' other
+//! pages (404, index, search, toctree listings) not articles; and the
+//! VitePress site crawled live from its own sitemap gives the same
+//! articles. (Hugo and MkDocs are in `sites.rs`.)
 
 use crate::common;
 
