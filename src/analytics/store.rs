@@ -140,7 +140,24 @@ pub fn day(at: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{m:02}-{d:02}", if m <= 2 { y + 1 } else { y })
+    let y = if m <= 2 { y + 1 } else { y };
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}");
+    }
+    // Digits by hand: once per search written, where `format!`'s machinery
+    // cost more than the date's arithmetic.
+    let digits = |n: i64, width: usize| {
+        (0..width)
+            .rev()
+            .map(move |i| b'0' + (n / 10_i64.pow(i as u32) % 10) as u8)
+    };
+    let bytes: Vec<u8> = digits(y, 4)
+        .chain([b'-'])
+        .chain(digits(m, 2))
+        .chain([b'-'])
+        .chain(digits(d, 2))
+        .collect();
+    String::from_utf8(bytes).expect("ASCII digits")
 }
 
 /// Which report.
@@ -224,5 +241,8 @@ mod tests {
         assert_eq!(day(0), "1970-01-01");
         assert_eq!(day(951_782_400), "2000-02-29");
         assert_eq!(day(1_796_169_600), "2026-12-02");
+        assert_eq!(day(-86_400), "1969-12-31");
+        assert_eq!(day(253_402_300_799), "9999-12-31");
+        assert_eq!(day(253_402_300_800), "10000-01-01");
     }
 }

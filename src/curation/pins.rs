@@ -14,6 +14,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::analysis;
+
 /// The pins and hides of one query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,26 +43,32 @@ pub struct Pins {
 /// The form a query is matched in: case-folded, whitespace collapsed, NFKC
 /// (so `Download  Invoice` and `ｄｏｗｎｌｏａｄ invoice` are one query).
 pub fn normalize_query(query: &str) -> String {
-    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
-    // NFKC leaves ASCII as it is, and the quick check (a table lookup per
-    // character) tells most other queries are NFKC already: a
-    // normalization pass (decomposing and composing every character) was
-    // 1 % of the server's CPU, on every search recorded.
-    let folded: String = if query.is_ascii() {
-        query.to_ascii_lowercase()
-    } else if is_nfkc_quick(query.chars()) == IsNormalized::Yes {
-        query.to_lowercase()
-    } else {
-        query.nfkc().collect::<String>().to_lowercase()
-    };
-    let mut out = String::with_capacity(folded.len());
-    for word in folded.split_whitespace() {
+    let composed = analysis::filters::nfkc(query);
+    let mut out = String::with_capacity(composed.len());
+    for word in composed.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
+        let start = out.len();
         out.push_str(word);
+        if word.is_ascii() {
+            out[start..].make_ascii_lowercase();
+        } else if word.chars().any(has_lower_case) {
+            // (A word at a time: Greek's final sigma looks at its word.)
+            out.truncate(start);
+            out.push_str(&word.to_lowercase());
+        }
+        // Else no capital: a table search per character (what
+        // `str::to_lowercase` does) would find each unchanged, and almost
+        // every word of a non-Latin query is one.
     }
     out
+}
+
+/// Whether lower-casing may change `c`: a capital, or (in Greek Extended) a
+/// title-case letter, the only ones NFKC leaves (ᾈ → ᾀ).
+fn has_lower_case(c: char) -> bool {
+    c.is_uppercase() || ('\u{1F88}'..='\u{1FFC}').contains(&c)
 }
 
 impl Pins {
