@@ -132,6 +132,9 @@ mod tests {
                 "Rechnungs\u{AD}übersicht ÄNDERN",
                 "rechnungs\u{AD}übersicht ändern",
             ),
+            // Final sigma, and a title-case letter NFKC keeps.
+            ("ΟΔΟΣ  ΜΑΣ", "οδος μας"),
+            ("ᾈ", "ᾀ"),
         ] {
             assert_eq!(normalize_query(query), normalized, "{query:?}");
             // The same as normalizing every query in full.
