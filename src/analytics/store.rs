@@ -146,18 +146,20 @@ pub fn day(at: i64) -> String {
     }
     // Digits by hand: once per search written, where `format!`'s machinery
     // cost more than the date's arithmetic.
-    let digits = |n: i64, width: usize| {
-        (0..width)
-            .rev()
-            .map(move |i| b'0' + (n / 10_i64.pow(i as u32) % 10) as u8)
-    };
-    let bytes: Vec<u8> = digits(y, 4)
-        .chain([b'-'])
-        .chain(digits(m, 2))
-        .chain([b'-'])
-        .chain(digits(d, 2))
-        .collect();
-    String::from_utf8(bytes).expect("ASCII digits")
+    let digit = |n: i64| b'0' + (n % 10) as u8;
+    let bytes = [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ];
+    String::from_utf8(bytes.to_vec()).expect("ASCII digits")
 }
 
 /// Which report.
