@@ -11,7 +11,7 @@
 #
 # Each binary serves an index it built itself. Each server runs as `serve`
 # starts by default (analytics on, into a folder
-# of its own) unless FLAGS_<name> says otherwise. Load: wrk, CONNECTIONS
+# of its own, or ANALYTICS_DIR_<name>) unless FLAGS_<name> says otherwise. Load: wrk, CONNECTIONS
 # connections (8), the judged queries of QUERIES (dev.jsonl: 160 lines, 8
 # locales mixed), each with its locale. The servers' order turns by one each
 # round. Printed: a row per server and round, then each server's RSS after
@@ -45,12 +45,13 @@ declare -A ports
 for spec in $SERVERS; do
   name=${spec%%=*}; binary=${spec#*=}
   flags_var="FLAGS_${name//-/_}"; flags=${!flags_var:-}
-  rm -rf "$WORK/analytics-$name"
+  dir_var="ANALYTICS_DIR_${name//-/_}"; analytics_dir=${!dir_var:-$WORK/analytics-$name}
+  rm -rf "$analytics_dir"
   # Each binary reads an index it built (index formats change between versions).
   index="$WORK/index-$(sha256sum "$binary" | cut -c1-12)"
   [ -d "$index" ] || "$binary" index --corpus "$SHARED/corpus" --index-dir "$index" > /dev/null
   # (Code from before analytics has no --analytics-dir.)
-  analytics=$("$binary" serve --help | grep -q -- --analytics-dir && echo "--analytics-dir $WORK/analytics-$name" || true)
+  analytics=$("$binary" serve --help | grep -q -- --analytics-dir && echo "--analytics-dir $analytics_dir" || true)
   # shellcheck disable=SC2086
   "$binary" serve --addr "127.0.0.1:$port" --index-dir "$index" --rate-limit 0 \
     $analytics $flags 2> "$WORK/$name.log" &

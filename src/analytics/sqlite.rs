@@ -13,6 +13,14 @@ use super::store::{Event, Recorded, Report, ReportFilter, ReportKind, Store, Sto
 /// File name of the database in the analytics folder.
 pub const FILE_NAME: &str = "analytics.sqlite3";
 
+/// Page size of a new database. A search's row is about 0.7 KB and the
+/// writer appends a few hundred per transaction: with 16 KB pages instead of
+/// SQLite's 4 KB, a batch is written in a quarter of the WAL frames and
+/// checkpoint copies (each a system call or two), and the writer's time per
+/// search fell from 4.8 to 3.6 µs (`cargo bench --bench analytics`; 64 KB
+/// pages did worse: a batch's pages outgrow the page cache).
+const PAGE_SIZE: i64 = 16_384;
+
 /// Each migration takes the schema from its index to the next version.
 const MIGRATIONS: &[&str] = &[
     // 1: searches and the clicks on their results.
@@ -103,6 +111,10 @@ impl SqliteStore {
         // (the writer retries later; searches never wait on it).
         connection
             .busy_timeout(std::time::Duration::from_millis(200))
+            .map_err(error)?;
+        // Before WAL, which fixes it; a database that exists keeps its own.
+        connection
+            .pragma_update(None, "page_size", PAGE_SIZE)
             .map_err(error)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
@@ -264,5 +276,59 @@ impl Sql for SqliteStore {
             rows.collect()
         };
         run().map_err(|e| self.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::SearchRecord;
+
+    fn search(id: &str) -> Event {
+        Event::Search(Box::new(SearchRecord {
+            id: id.to_string(),
+            at: 1_796_424_475,
+            query: "refund".into(),
+            locale: Some("en-us".into()),
+            detected_locale: None,
+            total: 2,
+            lexical_total: 2,
+            returned: "a.md\nb.md".into(),
+            mode: "lexical",
+            took_ms: 0.5,
+            settled: true,
+        }))
+    }
+
+    fn page_size(dir: &Path) -> i64 {
+        Connection::open(dir.join(FILE_NAME))
+            .unwrap()
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_new_database_has_large_pages_and_an_old_one_keeps_its_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let new = tmp.path().join("new");
+        let mut store = SqliteStore::open(&new).unwrap();
+        store.write(&[search("01")]).unwrap();
+        assert_eq!(page_size(&new), PAGE_SIZE);
+
+        // A database written before: SQLite's default pages, in WAL.
+        let old = tmp.path().join("old");
+        std::fs::create_dir_all(&old).unwrap();
+        let connection = Connection::open(old.join(FILE_NAME)).unwrap();
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .unwrap();
+        connection.execute_batch(MIGRATIONS[0]).unwrap();
+        connection.pragma_update(None, "user_version", 1).unwrap();
+        drop(connection);
+        let mut store = SqliteStore::open(&old).unwrap();
+        store.write(&[search("02")]).unwrap();
+        assert_eq!(page_size(&old), 4096);
+        let recorded = store.lookup("02").unwrap().expect("written");
+        assert_eq!(recorded.returned, ["a.md", "b.md"]);
     }
 }
