@@ -1,7 +1,7 @@
 //! The analytics writer's cost per search: searches as the server records
-//! them (the dev + dev2 queries, ten returned article ids each, time-ordered
-//! ids at 5 k searches/s), written into a fresh SQLite store in batches of the size the writer
-//! gathers at about 5 k searches/s. One thread, as the writer is.
+//! them (the dev + dev2 queries, ten returned article ids each, ids made at
+//! 5 k searches/s) written into a fresh SQLite store, one thread, in batches
+//! of what the writer gathers in its tenth of a second at that rate.
 //!
 //!     cargo bench --bench analytics
 //!     KENSAKU_BENCH_ROUNDS=1 valgrind --tool=callgrind target/release/deps/analytics-… --bench

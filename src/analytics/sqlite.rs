@@ -17,7 +17,7 @@ pub const FILE_NAME: &str = "analytics.sqlite3";
 /// writer appends a few hundred per transaction: with 16 KB pages instead of
 /// SQLite's 4 KB, a batch is written in a quarter of the WAL frames and
 /// checkpoint copies (each a system call or two), and the writer's time per
-/// search fell from 4.8 to 3.6 µs (`cargo bench --bench analytics`; 64 KB
+/// search fell from 4.8 to 3.4–3.6 µs (`cargo bench --bench analytics`; 64 KB
 /// pages did worse: a batch's pages outgrow the page cache).
 const PAGE_SIZE: i64 = 16_384;
 
