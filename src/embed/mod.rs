@@ -247,7 +247,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// compiler vectorizes as 16-bit multiplies; widening to 32 bits before
 /// multiplying made 32-bit multiplies, which x86-64's baseline (SSE2) lacks,
 /// and the exact scan of a locale's 3,400 rows took twice as long. A row of
-/// up to 133,000 dimensions cannot overflow (128² each).
+/// up to 131,000 dimensions cannot overflow (128² each).
 pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
     const LANES_I8: usize = 16;
     let (a_chunks, b_chunks) = (a.chunks_exact(LANES_I8), b.chunks_exact(LANES_I8));
