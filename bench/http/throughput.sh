@@ -10,10 +10,10 @@
 #     FLAGS_off="--analytics off" bench/http/throughput.sh
 #
 # Each binary serves an index it built itself. Each server runs as `serve`
-# starts by default (analytics on, into a folder
-# of its own, or ANALYTICS_DIR_<name>) unless FLAGS_<name> says otherwise. Load: wrk, CONNECTIONS
-# connections (8), the judged queries of QUERIES (dev.jsonl: 160 lines, 8
-# locales mixed), each with its locale. The servers' order turns by one each
+# starts by default (analytics on, into a folder of its own, or
+# ANALYTICS_DIR_<name>) unless FLAGS_<name> says otherwise. Load: wrk,
+# CONNECTIONS connections (8), the judged queries of QUERIES (dev.jsonl: 160
+# lines, 8 locales mixed), each with its locale. The servers' order turns by one each
 # round. Printed: a row per server and round, then each server's RSS after
 # the run.
 set -euo pipefail
