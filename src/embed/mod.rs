@@ -15,7 +15,10 @@ pub mod breaker;
 pub mod cache;
 pub mod config;
 pub mod http;
+pub mod similarity;
 pub mod stats;
+
+pub use similarity::{dot, dot_i8};
 
 use std::time::Duration;
 
@@ -219,89 +222,9 @@ pub fn normalize(v: &mut [f32]) {
     }
 }
 
-/// The dot product of two vectors of the same length (cosine similarity of
-/// unit vectors).
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent lanes over exact chunks (no bounds checks): the
-    // compiler turns the loop into SIMD multiply-adds. A single running sum
-    // would be scalar, as float addition is not associative.
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..LANES {
-            acc[lane] += x[lane] * y[lane];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// The dot product of two rows of signed bytes (int8 vectors before their
-/// scales). Exact: integer sums are associative. Each product is taken in
-/// 16 bits (|−128 × −128| < 2^15) and summed in 32-bit lanes, which the
-/// compiler vectorizes as 16-bit multiplies; widening to 32 bits before
-/// multiplying made 32-bit multiplies, which x86-64's baseline (SSE2) lacks,
-/// and the exact scan of a locale's 3,400 rows took twice as long. A row of
-/// up to 131,000 dimensions cannot overflow (128² each).
-pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    const LANES_I8: usize = 16;
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES_I8), b.chunks_exact(LANES_I8));
-    let tail: i32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(&x, &y)| i32::from(x) * i32::from(y))
-        .sum();
-    let mut acc = [0i32; LANES_I8];
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..LANES_I8 {
-            acc[lane] += i32::from(i16::from(x[lane]) * i16::from(y[lane]));
-        }
-    }
-    acc.iter().sum::<i32>() + tail
-}
-
-/// Lanes of the dot products' accumulators.
-const LANES: usize = 8;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalized_dot_is_cosine() {
-        let mut a = vec![3.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
-        normalize(&mut a);
-        assert!((dot(&a, &a) - 1.0).abs() < 1e-6);
-        let b: Vec<f32> = a.iter().map(|x| -x).collect();
-        assert!((dot(&a, &b) + 1.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn vectorized_dots_equal_the_plain_sums() {
-        for len in [0, 1, 7, 8, 9, 15, 16, 17, 384, 385] {
-            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
-            let bytes: Vec<i8> = (0..len).map(|i| ((i * 37) % 255) as i8).collect();
-            let other: Vec<i8> = (0..len).map(|i| ((i * 91) % 255) as i8).collect();
-            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert!((dot(&a, &b) - plain).abs() < 1e-4, "{len}");
-            let plain: i64 = bytes
-                .iter()
-                .zip(&other)
-                .map(|(&x, &y)| i64::from(x) * i64::from(y))
-                .sum();
-            assert_eq!(i64::from(dot_i8(&bytes, &other)), plain, "{len}");
-        }
-        // The largest product, in every lane and the tail.
-        let extreme = vec![-128i8; 400];
-        assert_eq!(dot_i8(&extreme, &extreme), 400 * 128 * 128);
-    }
 
     #[test]
     fn identity_keys_differ_with_presentation() {

@@ -46,7 +46,8 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
 
 use crate::analysis::filters::plain_punctuation;
-use crate::embed::{EmbedderIdentity, dot, dot_i8};
+use crate::embed::EmbedderIdentity;
+use crate::embed::similarity::{dots, dots_i8};
 use crate::locale::Language;
 
 use super::hitstore::{self, HitRecord};
@@ -251,14 +252,6 @@ fn quantize(vector: &[f32]) -> (f32, Vec<i8>) {
         .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
         .collect();
     (scale, values)
-}
-
-/// A query as a scan compares it with rows of one format.
-enum Prepared<'q> {
-    F32(&'q [f32]),
-    /// Quantized like the rows, so that a row's similarity is an integer
-    /// dot product times both scales.
-    Int8(f32, Vec<i8>),
 }
 
 /// The neighbour table of `vectors.bin`: for each id of `ids` (sorted, as
@@ -509,45 +502,48 @@ impl Vectors {
         self.bytes.len()
     }
 
-    /// `query` (unit length, of this file's dimensions) prepared for
-    /// [`Self::similarity`].
-    fn prepare<'q>(&self, query: &'q [f32]) -> Prepared<'q> {
+    /// Every row's similarity with `query` (a unit vector of this file's
+    /// dimensions), in row order: one pass of the matrix kernel over the
+    /// mapped rows.
+    fn similarities(&self, query: &[f32]) -> Vec<f32> {
+        let data = &self.bytes.as_slice()[self.data..];
+        let mut scores = vec![0.0f32; self.rows.len()];
         match self.format {
-            VectorFormat::F32 => Prepared::F32(query),
-            VectorFormat::Int8 => {
-                let (scale, values) = quantize(query);
-                Prepared::Int8(scale, values)
-            }
-        }
-    }
-
-    /// Similarity of the prepared query with row `i`.
-    fn similarity(&self, query: &Prepared<'_>, i: usize) -> f32 {
-        let row = self.format.row_bytes(self.dimensions);
-        let bytes = &self.bytes.as_slice()[self.data + i * row..self.data + (i + 1) * row];
-        match query {
-            Prepared::F32(query) => {
+            VectorFormat::F32 => {
                 // SAFETY: every bit pattern is a valid f32. The data starts at
                 // a multiple of 4 of a page-aligned mapping, so the prefix is
                 // empty; the fallback below covers any other case.
-                let (prefix, values, _) = unsafe { bytes.align_to::<f32>() };
+                let (prefix, values, _) = unsafe { data.align_to::<f32>() };
                 if prefix.is_empty() && cfg!(target_endian = "little") {
-                    dot(query, values)
+                    dots(query, values, &mut scores);
                 } else {
-                    let values: Vec<f32> = bytes
+                    let values: Vec<f32> = data
                         .chunks_exact(4)
                         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                         .collect();
-                    dot(query, &values)
+                    dots(query, &values, &mut scores);
                 }
             }
-            Prepared::Int8(query_scale, query) => {
-                let scale = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            VectorFormat::Int8 => {
+                // The query quantized like the rows: a row's similarity is an
+                // integer dot product times both scales.
+                let (query_scale, query) = quantize(query);
+                let stride = self.format.row_bytes(self.dimensions);
                 // SAFETY: i8 and u8 have the same size and alignment.
-                let (_, values, _) = unsafe { bytes[4..].align_to::<i8>() };
-                dot_i8(query, values) as f32 * scale * query_scale
+                let (_, values, _) = unsafe { data.align_to::<i8>() };
+                let mut products = vec![0i32; self.rows.len()];
+                dots_i8(&query, values, stride, &mut products);
+                for ((score, product), row) in scores
+                    .iter_mut()
+                    .zip(products)
+                    .zip(data.chunks_exact(stride))
+                {
+                    let scale = f32::from_le_bytes([row[0], row[1], row[2], row[3]]);
+                    *score = product as f32 * scale * query_scale;
+                }
             }
         }
+        scores
     }
 
     /// An article's hubness: the mean similarity to its `neighbours`
@@ -581,9 +577,7 @@ impl Vectors {
         const NONE: f32 = f32::NEG_INFINITY;
         // Per article: (its own row's similarity, best section's, which).
         let mut best: Vec<(f32, f32, u32)> = vec![(NONE, NONE, 0); self.ids.len()];
-        let query = self.prepare(query);
-        for (i, &(article, section)) in self.rows.iter().enumerate() {
-            let score = self.similarity(&query, i);
+        for (&(article, section), score) in self.rows.iter().zip(self.similarities(query)) {
             let slot = &mut best[article as usize];
             if section == 0 {
                 slot.0 = score;
@@ -611,8 +605,16 @@ impl Vectors {
                 }
             })
             .collect();
-        matches.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(b.id)));
-        matches.truncate(k);
+        // Best first, ties by id: a total order (ids are unique), so the top
+        // `k` selected and then sorted are the full sort's first `k`.
+        let order = |a: &ArticleMatch<'_>, b: &ArticleMatch<'_>| {
+            b.score.total_cmp(&a.score).then(a.id.cmp(b.id))
+        };
+        if matches.len() > k {
+            matches.select_nth_unstable_by(k - 1, order);
+            matches.truncate(k);
+        }
+        matches.sort_unstable_by(order);
         matches
     }
 }
@@ -620,7 +622,7 @@ impl Vectors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embed::normalize;
+    use crate::embed::{dot, normalize};
     use crate::index::stored::StoredSection;
 
     fn sections(section_weight: f32) -> Scoring {
