@@ -26,7 +26,7 @@ fi
 CACHE="$WORK/embeddings"
 
 echo "== index (f32 and int8; one embedding cache)"
-/usr/bin/time -v "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/f32" \
+/usr/bin/time -v "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/f32" --vector-format f32 \
   --embedding-cache "$CACHE" --json > "$WORK/build-f32.json" 2> "$WORK/build-f32.time"
 "$KENSAKU" index --corpus "$SHARED/corpus" --index-dir "$WORK/int8" --vector-format int8 \
   --embedding-cache "$CACHE" --json > "$WORK/build-int8.json"

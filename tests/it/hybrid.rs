@@ -33,7 +33,7 @@ fn options(url: &str, lexical_fallback: bool) -> BuildOptions {
     BuildOptions {
         embed: Some(EmbedOptions {
             embedder: embedder(url),
-            format: VectorFormat::F32,
+            format: VectorFormat::default(),
             lexical_fallback,
             cache_dir: None,
         }),

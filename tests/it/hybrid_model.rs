@@ -46,7 +46,7 @@ fn meaning_answers_what_words_cannot() {
     let options = BuildOptions {
         embed: Some(EmbedOptions {
             embedder: model(&url),
-            format: VectorFormat::F32,
+            format: VectorFormat::default(),
             lexical_fallback: false,
             cache_dir: None,
         }),
