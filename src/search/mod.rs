@@ -221,6 +221,18 @@ pub struct Engine {
     preload: bool,
 }
 
+/// A search's query vector, if meaning is matched, and what the response
+/// says about it.
+type QueryVector = (Option<Arc<Vec<f32>>>, Option<SemanticStatus>);
+
+/// Whether a search may wait on the embedder for its query's vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Embedding {
+    Wait,
+    /// Only a cached vector: a search that needs another answers `None`.
+    CachedOnly,
+}
+
 impl Engine {
     /// Opens every published locale of `dir`. A locale that fails to open is
     /// logged and left out; the others serve.
@@ -347,13 +359,37 @@ impl Engine {
 
     /// Runs a search: route → plan → (embed the query) → run → merge → page.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        Ok(self
+            .search_with(request, Embedding::Wait)?
+            .expect("a search that may embed always answers"))
+    }
+
+    /// [`Engine::search`], if it can answer without waiting on the embedder
+    /// (no embedder, no meaning asked, or the query's vector cached);
+    /// `None` if the query is to be embedded first. For callers that must
+    /// not block on another server (an HTTP worker): they run these
+    /// searches in place and hand only the others to a thread that may wait.
+    pub fn search_if_ready(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<Option<SearchResponse>, SearchError> {
+        self.search_with(request, Embedding::CachedOnly)
+    }
+
+    fn search_with(
+        &self,
+        request: &SearchRequest,
+        embedding: Embedding,
+    ) -> Result<Option<SearchResponse>, SearchError> {
         let started = Instant::now();
         request.validate()?;
         let snapshot = self.snapshot.load_full();
         let curated = self.curated.load_full();
         let route = route::route(&snapshot, request, &self.ranking, &curated)?;
         let depth = request.offset + request.limit;
-        let (vector, mut semantic) = self.query_vector(request, &route);
+        let Some((vector, mut semantic)) = self.query_vector(request, &route, embedding) else {
+            return Ok(None);
+        };
         let semantic_query = vector.as_deref().map(|vector| run::SemanticQuery {
             vector,
             requested: request.semantic_ratio,
@@ -379,7 +415,7 @@ impl Engine {
         let hits = page::page(&merged, request.offset, request.limit, pins)?;
         let locales = merged.locales();
         let locale = locales.first().cloned();
-        Ok(SearchResponse {
+        Ok(Some(SearchResponse {
             query: request.q.clone(),
             detected_locale: if route.detected { locale.clone() } else { None },
             locale,
@@ -390,17 +426,19 @@ impl Engine {
             facets: merged.facets,
             semantic,
             search_id: None,
-        })
+        }))
     }
 
     /// The query's vector, when meaning is to be matched, and what the
     /// response says about it. A failing embedder costs the search its
-    /// semantic half, never the search.
+    /// semantic half, never the search. `None` if the vector is not cached
+    /// and `embedding` says not to wait for it.
     fn query_vector(
         &self,
         request: &SearchRequest,
         route: &route::Route,
-    ) -> (Option<Arc<Vec<f32>>>, Option<SemanticStatus>) {
+        embedding: Embedding,
+    ) -> Option<QueryVector> {
         let unavailable = |ratio: f32, reason: String| SemanticStatus {
             ratio,
             used: false,
@@ -410,7 +448,7 @@ impl Engine {
         let Some(semantic) = &self.semantic else {
             let asked = request.semantic_ratio.filter(|r| *r > 0.0);
             let status = asked.map(|r| unavailable(r, "no embedder is configured".into()));
-            return (None, status);
+            return Some((None, status));
         };
         let ratio = self.ranking.fusion.starting_ratio(request.semantic_ratio);
         if ratio <= 0.0 {
@@ -420,14 +458,18 @@ impl Engine {
                 unavailable: None,
                 lexical_total: 0,
             };
-            return (None, Some(status));
+            return Some((None, Some(status)));
         }
         if !route.targets.iter().any(|t| t.index.has_vectors()) {
             semantic.count_unavailable("no_vectors");
             let reason = "the index has no vectors from this embedder (reindex with it)".into();
-            return (None, Some(unavailable(ratio, reason)));
+            return Some((None, Some(unavailable(ratio, reason))));
         }
-        match semantic.query_vector(&request.q) {
+        let vector = match embedding {
+            Embedding::Wait => semantic.query_vector(&request.q),
+            Embedding::CachedOnly => Ok(semantic.cached_query_vector(&request.q)?),
+        };
+        Some(match vector {
             Ok(vector) => {
                 let status = SemanticStatus {
                     ratio,
@@ -442,7 +484,7 @@ impl Engine {
                 semantic.count_unavailable(error.code());
                 (None, Some(unavailable(ratio, error.to_string())))
             }
-        }
+        })
     }
 
     /// Completions of a partly typed query from titles and headings. Without

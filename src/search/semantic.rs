@@ -70,15 +70,24 @@ impl Semantic {
         &*self.embedder
     }
 
+    /// The vector of `query` if the cache has it (a hit is counted, a
+    /// miss is not: the caller either embeds it through
+    /// [`Self::query_vector`], which counts it, or goes without).
+    pub fn cached_query_vector(&self, query: &str) -> Option<Arc<Vec<f32>>> {
+        let key = plain_punctuation(query.trim());
+        let vector = self.lock().get(key.as_ref()).cloned()?;
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+        Some(vector)
+    }
+
     /// The vector of `query` (trimmed, its punctuation plain as the
     /// passages' is), from the cache or the embedder.
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EmbedError> {
+        if let Some(vector) = self.cached_query_vector(query) {
+            return Ok(vector);
+        }
         let key = plain_punctuation(query.trim());
         let key = key.as_ref();
-        if let Some(vector) = self.lock().get(key) {
-            self.cache_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(vector.clone());
-        }
         self.cache_misses.fetch_add(1, Ordering::Relaxed);
         let probe = match self.breaker.admit(Instant::now()) {
             Admission::Allowed { probe } => probe,

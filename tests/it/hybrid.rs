@@ -270,6 +270,43 @@ fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
     }
 }
 
+/// An HTTP worker runs a search in place only when it cannot wait on the
+/// embedder: `search_if_ready` declines a query whose vector is not cached
+/// (without asking the embedder), and answers one that needs none or whose
+/// vector is cached, as `search` would.
+#[test]
+fn a_search_is_ready_only_when_it_need_not_wait_on_the_embedder() {
+    let fake = FakeEmbedder::start(Mode::Ok);
+    let (_tmp, dir) = indexed(&fake);
+    let engine = Engine::open_with(dir.clone(), Some(embedder(&fake.url)));
+    let request = SearchRequest::new("combine two tenants").locale(en());
+    let asked = fake.requests();
+    assert!(engine.search_if_ready(&request).unwrap().is_none());
+    assert_eq!(fake.requests(), asked, "the embedder was not asked");
+    let lexical = engine
+        .search_if_ready(&request.clone().semantic_ratio(0.0))
+        .unwrap()
+        .expect("no meaning asked, no vector needed");
+    assert!(!lexical.semantic.unwrap().used);
+
+    let waited = engine.search(&request).unwrap();
+    assert_eq!(fake.requests(), asked + 1);
+    let ready = engine
+        .search_if_ready(&request)
+        .unwrap()
+        .expect("the vector is cached");
+    assert_eq!(fake.requests(), asked + 1);
+    assert!(ready.semantic.as_ref().unwrap().used);
+    let hits = |r: &kensaku::search::SearchResponse| -> Vec<(String, f32)> {
+        r.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
+    };
+    assert_eq!(hits(&ready), hits(&waited));
+
+    // Without an embedder every search is ready.
+    let words_only = Engine::open(dir);
+    assert!(words_only.search_if_ready(&request).unwrap().is_some());
+}
+
 /// With no ratio asked, a query whose words the best lexical match all
 /// contains is fused with `covered_ratio`; one whose words no article holds
 /// together (a third each) with the default, and one that names its ratio
