@@ -80,7 +80,8 @@ const CHUNK_CHARS_DENSE: usize = 600;
 /// not by arithmetic. int8 reads a quarter of f32's bytes. On the shared
 /// corpus (8 locales of 5.2 MB in f32, beyond a 32 MB L3) a hybrid search
 /// on a cached query vector took p50 0.59 / p99 1.05 ms over f32 and 0.37 /
-/// 0.77 ms over int8, and held out the two rank alike (BENCHMARKS.md).
+/// 0.77 ms over int8, and at the shipped weights the two rank alike
+/// (BENCHMARKS.md).
 /// Elasticsearch quantizes dense vectors by default for the same reasons.
 /// f32 stays as the exact reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
