@@ -369,6 +369,8 @@ impl Engine {
     /// `None` if the query is to be embedded first. For callers that must
     /// not block on another server (an HTTP worker): they run these
     /// searches in place and hand only the others to a thread that may wait.
+    /// A declined search has been routed, and [`Engine::search`] routes it
+    /// again: a fraction of a millisecond beside the embedder's round trip.
     pub fn search_if_ready(
         &self,
         request: &SearchRequest,
