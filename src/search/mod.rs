@@ -43,7 +43,7 @@ use crate::article::meta::META_FIELDS;
 use crate::curation::Curation;
 use crate::curation::pins::Pins;
 use crate::curation::synonyms::Synonyms;
-use crate::embed::{Embedder, EmbedderIdentity};
+use crate::embed::{EmbedError, Embedder, EmbedderIdentity};
 use crate::index::hitstore;
 use crate::index::layout::IndexDir;
 use crate::index::stored::SectionTable;
@@ -226,12 +226,17 @@ pub struct Engine {
 type QueryVector = (Option<Arc<Vec<f32>>>, Option<SemanticStatus>);
 
 /// Whether a search may wait on the embedder for its query's vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Embedding {
     Wait,
     /// Only a cached vector: a search that needs another answers `None`.
     CachedOnly,
+    /// The vector fetched ahead of the search ([`Engine::embed_query`]).
+    Given(QueryEmbedding),
 }
+
+/// A query's vector fetched ahead of its search by [`Engine::embed_query`],
+/// or why it could not be: for [`Engine::search_embedded`].
+pub struct QueryEmbedding(Option<Result<Arc<Vec<f32>>, EmbedError>>);
 
 impl Engine {
     /// Opens every published locale of `dir`. A locale that fails to open is
@@ -366,16 +371,38 @@ impl Engine {
 
     /// [`Engine::search`], if it can answer without waiting on the embedder
     /// (no embedder, no meaning asked, or the query's vector cached);
-    /// `None` if the query is to be embedded first. For callers that must
-    /// not block on another server (an HTTP worker): they run these
-    /// searches in place and hand only the others to a thread that may wait.
-    /// A declined search has been routed, and [`Engine::search`] routes it
-    /// again: a fraction of a millisecond beside the embedder's round trip.
+    /// `None` if the query is to be embedded first.
+    ///
+    /// For callers that must not block on another server (an HTTP worker):
+    /// they run these searches in place, and for the others wait for
+    /// [`Engine::embed_query`] elsewhere, then [`Engine::search_embedded`]
+    /// in place. A declined search has been routed, and is routed again: a
+    /// fraction of a millisecond beside the embedder's round trip.
     pub fn search_if_ready(
         &self,
         request: &SearchRequest,
     ) -> Result<Option<SearchResponse>, SearchError> {
         self.search_with(request, Embedding::CachedOnly)
+    }
+
+    /// The vector of query text `q`, from the cache or the embedder: the
+    /// one step of a search that waits on another server (up to the
+    /// embedder's timeout). Cached for the searches that follow.
+    pub fn embed_query(&self, q: &str) -> QueryEmbedding {
+        QueryEmbedding(self.semantic.as_ref().map(|s| s.query_vector(q)))
+    }
+
+    /// [`Engine::search`] with its query's vector fetched ahead by
+    /// [`Engine::embed_query`] (its failure costs the search its semantic
+    /// half, as in any search): never waits on the embedder.
+    pub fn search_embedded(
+        &self,
+        request: &SearchRequest,
+        embedding: QueryEmbedding,
+    ) -> Result<SearchResponse, SearchError> {
+        Ok(self
+            .search_with(request, Embedding::Given(embedding))?
+            .expect("a search given its vector always answers"))
     }
 
     fn search_with(
@@ -470,6 +497,10 @@ impl Engine {
         let vector = match embedding {
             Embedding::Wait => semantic.query_vector(&request.q),
             Embedding::CachedOnly => Ok(semantic.cached_query_vector(&request.q)?),
+            // Made by this engine's embedder: present whenever it has one.
+            Embedding::Given(QueryEmbedding(vector)) => {
+                vector.unwrap_or_else(|| semantic.query_vector(&request.q))
+            }
         };
         Some(match vector {
             Ok(vector) => {

@@ -81,18 +81,19 @@ async fn run_search(
 ) -> Result<HttpResponse, ApiError> {
     let settled = !params.as_you_type;
     let request = params.into_request()?;
-    // A search runs on the HTTP worker (it is CPU work) unless it must first
-    // embed the query: that waits on another server, so it goes to a
-    // blocking thread while the worker keeps answering. Sending every hybrid
-    // search there grew the blocking pool to 25 threads under 8 connections,
-    // each with its own analyzers (BENCHMARKS.md, memory: 294 → 193 MiB).
+    // A search runs on the HTTP worker: it is CPU work. Only embedding the
+    // query waits on another server, so that step alone goes to a blocking
+    // thread while the worker keeps answering. (Whole hybrid searches on
+    // blocking threads grew the pool to 25 threads under 8 connections, each
+    // with its own analyzers: BENCHMARKS.md, memory, 294 → 193 MiB.)
     let mut response = match state.engine.search_if_ready(&request)? {
         Some(response) => response,
         None => {
-            let engine = state.engine.clone();
-            web::block(move || engine.search(&request))
+            let (engine, q) = (state.engine.clone(), request.q.clone());
+            let embedding = web::block(move || engine.embed_query(&q))
                 .await
-                .map_err(|e| ApiError::from(SearchError::Internal(e.to_string())))??
+                .map_err(|e| ApiError::from(SearchError::Internal(e.to_string())))?;
+            state.engine.search_embedded(&request, embedding)?
         }
     };
     if let Some(analytics) = &state.analytics {

@@ -270,12 +270,13 @@ fn fusion_at_ratio_zero_is_the_lexical_ranking_and_at_one_the_vector_ranking() {
     }
 }
 
-/// An HTTP worker runs a search in place only when it cannot wait on the
-/// embedder: `search_if_ready` declines a query whose vector is not cached
-/// (without asking the embedder), and answers one that needs none or whose
-/// vector is cached, as `search` would.
+/// An HTTP worker runs every search in place and waits on the embedder
+/// elsewhere: `search_if_ready` declines a query whose vector is not cached
+/// (without asking the embedder) and answers one that needs none or whose
+/// vector is cached; `embed_query` then `search_embedded` answer a declined
+/// one. Each answers as `search` would.
 #[test]
-fn a_search_is_ready_only_when_it_need_not_wait_on_the_embedder() {
+fn a_search_waits_on_the_embedder_only_in_embed_query() {
     let fake = FakeEmbedder::start(Mode::Ok);
     let (_tmp, dir) = indexed(&fake);
     let engine = Engine::open_with(dir.clone(), Some(embedder(&fake.url)));
@@ -301,6 +302,28 @@ fn a_search_is_ready_only_when_it_need_not_wait_on_the_embedder() {
         r.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
     };
     assert_eq!(hits(&ready), hits(&waited));
+
+    // A declined search, its vector fetched ahead and then run: as `search`
+    // answers it.
+    let other = SearchRequest::new("refunds on the next statement").locale(en());
+    assert!(engine.search_if_ready(&other).unwrap().is_none());
+    let embedded = engine
+        .search_embedded(&other, engine.embed_query(&other.q))
+        .unwrap();
+    assert!(embedded.semantic.as_ref().unwrap().used);
+    assert_eq!(hits(&embedded), hits(&engine.search(&other).unwrap()));
+    // An embedder that fails costs such a search its meaning, not the search.
+    fake.set_mode(Mode::Error);
+    let third = SearchRequest::new("locked after failed sign-ins").locale(en());
+    let failed = engine
+        .search_embedded(&third, engine.embed_query(&third.q))
+        .unwrap();
+    let semantic = failed.semantic.as_ref().unwrap();
+    assert!(
+        !semantic.used && semantic.unavailable.is_some(),
+        "{semantic:?}"
+    );
+    assert!(!failed.hits.is_empty());
 
     // Without an embedder every search is ready.
     let words_only = Engine::open(dir);
