@@ -246,7 +246,7 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
             h.count
         );
     }
-    out.push_str("# HELP kensaku_query_vector_cache_total Query vectors served from the cache (hit) or embedded (miss)\n");
+    out.push_str("# HELP kensaku_query_vector_cache_total Query vectors served from the cache (hit), embedded (miss), or taken from an embedding of the same text in flight (joined)\n");
     out.push_str("# TYPE kensaku_query_vector_cache_total counter\n");
     let _ = writeln!(
         out,
@@ -257,6 +257,11 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
         out,
         "kensaku_query_vector_cache_total{{result=\"miss\"}} {}",
         semantic.cache_misses.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "kensaku_query_vector_cache_total{{result=\"joined\"}} {}",
+        semantic.cache_joined.load(Relaxed)
     );
     out.push_str("# HELP kensaku_embedder_suspended Whether query embedding is skipped after repeated failures (1) or not (0)\n");
     out.push_str("# TYPE kensaku_embedder_suspended gauge\n");
