@@ -28,7 +28,8 @@ pub struct Semantic {
     /// Embeddings being made, by cache key.
     in_flight: Mutex<HashMap<String, Arc<Flight>>>,
     pub cache_hits: AtomicU64,
-    /// Texts sent to the embedder.
+    /// Texts not in the cache that a call set out to embed (the breaker
+    /// may refuse them).
     pub cache_misses: AtomicU64,
     /// Texts not in the cache whose embedding was already being made.
     pub cache_joined: AtomicU64,
@@ -83,8 +84,8 @@ impl Semantic {
     }
 
     /// The vector of `query` if the cache has it (a hit is counted, a
-    /// miss is not: the caller either embeds it through
-    /// [`Self::query_vector`], which counts it, or goes without).
+    /// miss is not: the caller either asks [`Self::query_vector`], which
+    /// counts it as a miss or a join, or goes without).
     pub fn cached_query_vector(&self, query: &str) -> Option<Arc<Vec<f32>>> {
         let key = plain_punctuation(query.trim());
         let vector = self.lock().get(key.as_ref()).cloned()?;
