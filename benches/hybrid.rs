@@ -9,13 +9,14 @@
 //!   a locale of the shared corpus (random unit vectors), f32 and int8.
 //!
 //! ```text
-//! KENSAKU_BENCH_INDEX=target/hybrid/f32 \
+//! KENSAKU_BENCH_INDEX=target/hybrid/int8 \
 //! KENSAKU_EMBEDDER_URL=http://127.0.0.1:8089 KENSAKU_EMBEDDER_MODALITY_FIELD=input_type \
 //! cargo bench --bench hybrid
 //! ```
 //!
-//! (`bench/hybrid/eval.sh` builds that index.) Without them it says so and
-//! measures the scan only.
+//! (`bench/hybrid/eval.sh` builds that index, int8 as the default, and
+//! `target/hybrid/f32`.) Without them it says so and measures the scan
+//! only.
 
 mod common;
 
