@@ -6,6 +6,7 @@
 //! same popular query, or a cold cache under load, send the same text many
 //! times at once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,18 +57,15 @@ impl Semantic {
 
     /// Counts a search that answered without meaning, for `reason`.
     pub fn count_unavailable(&self, reason: &'static str) {
-        *self
-            .unavailable
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(reason)
-            .or_default() += 1;
+        *lock(&self.unavailable).entry(reason).or_default() += 1;
     }
 
     /// Searches answered without meaning, by reason.
     pub fn unavailable(&self) -> Vec<(&'static str, u64)> {
-        let counts = self.unavailable.lock().unwrap_or_else(|e| e.into_inner());
-        counts.iter().map(|(r, n)| (*r, *n)).collect()
+        lock(&self.unavailable)
+            .iter()
+            .map(|(r, n)| (*r, *n))
+            .collect()
     }
 
     /// Whether the embedder is being skipped after repeated failures.
@@ -87,8 +85,12 @@ impl Semantic {
     /// miss is not: the caller either asks [`Self::query_vector`], which
     /// counts it as a miss or a join, or goes without).
     pub fn cached_query_vector(&self, query: &str) -> Option<Arc<Vec<f32>>> {
-        let key = plain_punctuation(query.trim());
-        let vector = self.lock().get(key.as_ref()).cloned()?;
+        self.cached(&cache_key(query))
+    }
+
+    /// The cached vector of a [`cache_key`], counted as a hit.
+    fn cached(&self, key: &str) -> Option<Arc<Vec<f32>>> {
+        let vector = lock(&self.queries).get(key).cloned()?;
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
         Some(vector)
     }
@@ -97,10 +99,11 @@ impl Semantic {
     /// passages' is), from the cache, from an embedding of the same text
     /// already in flight, or from the embedder.
     pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EmbedError> {
-        if let Some(vector) = self.cached_query_vector(query) {
+        let key = cache_key(query);
+        if let Some(vector) = self.cached(&key) {
             return Ok(vector);
         }
-        let key = plain_punctuation(query.trim()).into_owned();
+        let key = key.into_owned();
         let flight = {
             let mut flights = lock(&self.in_flight);
             match flights.get(&key) {
@@ -158,13 +161,15 @@ impl Semantic {
         }
         let vector = result?;
         let vector = Arc::new(vector);
-        self.lock().put(key.to_string(), vector.clone());
+        lock(&self.queries).put(key.to_string(), vector.clone());
         Ok(vector)
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, LruCache<String, Arc<Vec<f32>>>> {
-        lock(&self.queries)
-    }
+/// What a query is cached and embedded as: trimmed, its punctuation plain
+/// as the passages' is.
+fn cache_key(query: &str) -> Cow<'_, str> {
+    plain_punctuation(query.trim())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

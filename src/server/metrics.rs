@@ -248,21 +248,17 @@ fn render_semantic(semantic: &Semantic, out: &mut String) {
     }
     out.push_str("# HELP kensaku_query_vector_cache_total Query vectors served from the cache (hit), embedded (miss), or taken from an embedding of the same text in flight (joined)\n");
     out.push_str("# TYPE kensaku_query_vector_cache_total counter\n");
-    let _ = writeln!(
-        out,
-        "kensaku_query_vector_cache_total{{result=\"hit\"}} {}",
-        semantic.cache_hits.load(Relaxed)
-    );
-    let _ = writeln!(
-        out,
-        "kensaku_query_vector_cache_total{{result=\"miss\"}} {}",
-        semantic.cache_misses.load(Relaxed)
-    );
-    let _ = writeln!(
-        out,
-        "kensaku_query_vector_cache_total{{result=\"joined\"}} {}",
-        semantic.cache_joined.load(Relaxed)
-    );
+    for (result, count) in [
+        ("hit", &semantic.cache_hits),
+        ("miss", &semantic.cache_misses),
+        ("joined", &semantic.cache_joined),
+    ] {
+        let _ = writeln!(
+            out,
+            "kensaku_query_vector_cache_total{{result=\"{result}\"}} {}",
+            count.load(Relaxed)
+        );
+    }
     out.push_str("# HELP kensaku_embedder_suspended Whether query embedding is skipped after repeated failures (1) or not (0)\n");
     out.push_str("# TYPE kensaku_embedder_suspended gauge\n");
     let _ = writeln!(
