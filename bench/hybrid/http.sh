@@ -3,7 +3,8 @@
 # after it: `kensaku serve` over an index with vectors (the shared corpus,
 # built from the embedding cache if need be), one pass over the dev + dev2
 # queries to cache their vectors, then wrk for DURATION at CONNECTIONS
-# connections replaying them (bench/http/requests.lua), analytics off.
+# connections replaying them (bench/http/requests.lua), analytics off
+# (ANALYTICS=on: into SQLite, as `serve` runs by default).
 # Printed: wrk's RESULT line, then VmHWM, VmRSS, RssAnon and RssFile.
 #
 #   bench/hybrid/http.sh                          # int8, target/hybrid/int8
@@ -22,6 +23,7 @@ INDEX=${INDEX:-$WORK/$FORMAT}
 KENSAKU=${KENSAKU:-target/release/kensaku}
 DURATION=${DURATION:-25s}
 CONNECTIONS=${CONNECTIONS:-8}
+ANALYTICS=${ANALYTICS:-off}
 . bench/common.sh
 . bench/hybrid/embedder.sh
 # A search answers lexically past the query timeout; here every query
@@ -30,7 +32,8 @@ export KENSAKU_EMBEDDER_TIMEOUT_MS=60000
 
 bench_requests "$SHARED/eval/dev.jsonl" "$SHARED/eval/dev2.jsonl" > "$WORK/http-requests.txt"
 "$KENSAKU" serve --addr "127.0.0.1:$SERVE_PORT" --index-dir "$INDEX" --corpus "$SHARED/corpus" \
-  --vector-format "$FORMAT" --embedding-cache "$WORK/embeddings" --analytics off \
+  --vector-format "$FORMAT" --embedding-cache "$WORK/embeddings" --analytics "$ANALYTICS" \
+  --analytics-dir "$WORK/http-analytics" \
   --rate-limit 0 > "$WORK/http-serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
